@@ -1,0 +1,53 @@
+"""The OpenAPI document, derived from the app, tidied to say what we actually send."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+DESCRIPTION = """\
+An open-data directory of help for people affected by stalking and harassment in England.
+
+The read API under `/v1` follows **HSDS 3.0** with the **Open Referral UK 3.0** profile, plus
+two extensions: `reporting_channels` (999, textphone 18000, emergencySMS, the silent
+solution, non-emergency routes) and `guidance`. Every record cites its sources.
+
+Empty optional fields are left out, never sent as `null`. Errors are
+`application/problem+json` (RFC 9457). The data is published under the Open Government
+Licence v3.0.
+"""
+
+
+def _drop_null_branches(node: Any) -> Any:
+    """`X | None` fields are never sent as null, so document them as plain `X`."""
+    if isinstance(node, dict):
+        any_of = node.get("anyOf")
+        if isinstance(any_of, list):
+            kept = [b for b in any_of if b != {"type": "null"}]
+            if len(kept) == 1 and len(kept) < len(any_of):
+                rest = {k: v for k, v in node.items() if k != "anyOf"}
+                node = {**kept[0], **rest}
+        return {k: _drop_null_branches(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_drop_null_branches(v) for v in node]
+    return node
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    spec = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=DESCRIPTION,
+        routes=app.routes,
+        license_info={
+            "name": "Data: Open Government Licence v3.0",
+            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        },
+    )
+    spec["components"]["schemas"] = _drop_null_branches(spec["components"]["schemas"])
+    for path in spec["paths"].values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _drop_null_branches(parameter["schema"])
+    return spec

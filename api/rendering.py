@@ -1,0 +1,39 @@
+"""Turning public models into JSON bytes: orjson, and never a `null` field."""
+
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from api.errors import NotFound
+
+
+def to_json(model: BaseModel) -> bytes:
+    # HSDS string fields are not nullable: absent values are left out, not sent as null.
+    return orjson.dumps(model.model_dump(mode="json", exclude_none=True))
+
+
+def json_response(model: BaseModel) -> Response:
+    return Response(to_json(model), media_type="application/json")
+
+
+def ndjson_lines(models: Iterable[BaseModel]) -> Iterator[bytes]:
+    for model in models:
+        yield to_json(model) + b"\n"
+
+
+def parse_id(value: str) -> uuid.UUID:
+    """A path id that is not a UUID cannot name a record: that is a 404, not a 400."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(f"No record has the id {value[:64]!r}.") from None
+
+
+def found(record: Any, kind: str, record_id: uuid.UUID) -> Any:
+    if record is None:
+        raise NotFound(f"No {kind} has the id {record_id}.")
+    return record

@@ -1,0 +1,46 @@
+"""`/v1/guidance`: what the sources advise, as ordered items."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from api.deps import SessionDep
+from api.errors import problem_responses
+from api.paging import Page, Paging, make_page
+from api.queries.guidance import get_guidance, guidance_query
+from api.queries.listing import fetch_page
+from api.rendering import found, json_response, parse_id
+from models.guidance import GuidanceCategory, GuidancePublic
+
+router = APIRouter(prefix="/guidance", tags=["Guidance"])
+
+
+@router.get(
+    "",
+    operation_id="listGuidance",
+    summary="List guidance",
+    response_model=Page[GuidancePublic],
+    responses=problem_responses(400),
+)
+def list_guidance_route(
+    session: SessionDep,
+    paging: Paging,
+    category: Annotated[GuidanceCategory | None, Query(description="Only this topic.")] = None,
+) -> Response:
+    rows, total = fetch_page(session, guidance_query(category), paging)
+    contents = [GuidancePublic.model_validate(row) for row in rows]
+    return json_response(make_page(contents, total, paging))
+
+
+@router.get(
+    "/{id}",
+    operation_id="getGuidance",
+    summary="Get one piece of guidance",
+    response_model=GuidancePublic,
+    responses=problem_responses(404),
+)
+def get_guidance_route(id: str, session: SessionDep) -> Response:
+    guidance_id = parse_id(id)
+    guidance = found(get_guidance(session, guidance_id), "guidance", guidance_id)
+    return json_response(GuidancePublic.model_validate(guidance))

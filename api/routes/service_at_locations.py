@@ -1,0 +1,43 @@
+"""`/v1/service_at_locations`: where (including virtually: by phone, online) a service is given."""
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from api.deps import SessionDep
+from api.errors import problem_responses
+from api.paging import Page, Paging, make_page
+from api.queries.services import get_service_at_location, list_service_at_locations
+from api.rendering import found, json_response, parse_id
+from api.routes.services import ServiceFiltersDep
+from models.service_at_location_views import ServiceAtLocationFull, ServiceAtLocationItem
+
+router = APIRouter(prefix="/service_at_locations", tags=["Service at locations"])
+
+
+@router.get(
+    "",
+    operation_id="listServiceAtLocations",
+    summary="List services at locations",
+    description="Takes the same filters as `/services`, applied to the service.",
+    response_model=Page[ServiceAtLocationItem],
+    responses=problem_responses(400),
+)
+def list_service_at_locations_route(
+    session: SessionDep, paging: Paging, filters: ServiceFiltersDep
+) -> Response:
+    rows, total = list_service_at_locations(session, filters, paging.offset, paging.per_page)
+    contents = [ServiceAtLocationItem.model_validate(row) for row in rows]
+    return json_response(make_page(contents, total, paging))
+
+
+@router.get(
+    "/{id}",
+    operation_id="getServiceAtLocation",
+    summary="Get a fully nested service at a location",
+    response_model=ServiceAtLocationFull,
+    responses=problem_responses(404),
+)
+def get_service_at_location_route(id: str, session: SessionDep) -> Response:
+    sal_id = parse_id(id)
+    sal = found(get_service_at_location(session, sal_id), "service_at_location", sal_id)
+    return json_response(ServiceAtLocationFull.model_validate(sal))

@@ -1,0 +1,139 @@
+"""`/v1/services`: the ORUK service list (filters, paging, ndjson) and nested records."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.responses import Response, StreamingResponse
+
+from api.deps import SessionDep
+from api.errors import problem_responses
+from api.paging import Page, Paging, make_page
+from api.queries.services import (
+    ServiceFilters,
+    count_services,
+    get_service,
+    iter_services,
+    list_services,
+)
+from api.rendering import found, json_response, ndjson_lines, parse_id
+from models.service import ServiceFull, ServiceMinimal, ServicePublic
+
+router = APIRouter(prefix="/services", tags=["Services"])
+
+SEARCH_MAX = 500
+
+
+def service_filters(
+    search: Annotated[
+        str | None,
+        Query(
+            max_length=SEARCH_MAX,
+            description="Full-text search over the names and descriptions of the service and "
+            "its organisation; case- and accent-insensitive, every word must match (as a "
+            "prefix), best matches first.",
+        ),
+    ] = None,
+    taxonomy_term_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Services linked to this taxonomy term (or a narrower one)."),
+    ] = None,
+    taxonomy_id: Annotated[
+        uuid.UUID | None, Query(description="Services linked to any term of this taxonomy.")
+    ] = None,
+    organization_id: Annotated[
+        uuid.UUID | None, Query(description="Services of this organisation.")
+    ] = None,
+    modified_after: Annotated[
+        datetime | None,
+        Query(description="Services changed on or after this ISO 8601 time (UTC if no zone)."),
+    ] = None,
+    minimum_age: Annotated[
+        float | None,
+        Query(ge=0, le=150, description="Services whose minimum age is at least this."),
+    ] = None,
+    maximum_age: Annotated[
+        float | None,
+        Query(ge=0, le=150, description="Services whose maximum age is at most this."),
+    ] = None,
+) -> ServiceFilters:
+    if modified_after is not None and modified_after.tzinfo is None:
+        modified_after = modified_after.replace(tzinfo=UTC)
+    return ServiceFilters(
+        search=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        modified_after=modified_after,
+        minimum_age=minimum_age,
+        maximum_age=maximum_age,
+    )
+
+
+ServiceFiltersDep = Annotated[ServiceFilters, Depends(service_filters)]
+
+
+@router.get(
+    "",
+    operation_id="listServices",
+    summary="List services",
+    description="A page of services, ordered by rank (when searching), then name, then id. "
+    "`minimal=true` gives only `id` and `last_modified`; `full=true` nests every related "
+    "record; `format=ndjson` streams every matching fully nested service, one per line.",
+    response_model=Page[ServicePublic],
+    responses={
+        200: {
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+            "description": "A page of services (JSON) or every match (NDJSON).",
+        },
+        **problem_responses(400),
+    },
+)
+def list_services_route(
+    session: SessionDep,
+    paging: Paging,
+    request: Request,
+    filters: ServiceFiltersDep,
+    minimal: Annotated[bool, Query(description="Only id and last_modified.")] = False,
+    full: Annotated[bool, Query(description="Fully nested services in contents.")] = False,
+    format: Annotated[
+        Literal["json", "ndjson"], Query(description="`ndjson` streams every match.")
+    ] = "json",
+) -> Response:
+    if format == "ndjson":
+        return StreamingResponse(
+            _stream(request.app.state.engine, filters), media_type="application/x-ndjson"
+        )
+    rows = list_services(
+        session, filters, paging.offset, paging.per_page, full=full and not minimal
+    )
+    total = count_services(session, filters)
+    shape = ServiceMinimal if minimal else ServiceFull if full else ServicePublic
+    contents = [shape.model_validate(row) for row in rows]
+    return json_response(make_page(contents, total, paging))
+
+
+def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:
+    # The stream outlives the request's session, so it reads through its own.
+    with Session(engine) as session:
+        services = iter_services(session, filters)
+        yield from ndjson_lines(ServiceFull.model_validate(s) for s in services)
+
+
+@router.get(
+    "/{id}",
+    operation_id="getService",
+    summary="Get a fully nested service",
+    response_model=ServiceFull,
+    responses=problem_responses(404),
+)
+def get_service_route(id: str, session: SessionDep) -> Response:
+    service_id = parse_id(id)
+    service = found(get_service(session, service_id), "service", service_id)
+    return json_response(ServiceFull.model_validate(service))

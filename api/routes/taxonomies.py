@@ -1,0 +1,83 @@
+"""`/v1/taxonomies` and `/v1/taxonomy_terms`: the vocabularies of service type and audience."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from api.deps import SessionDep
+from api.errors import problem_responses
+from api.paging import Page, Paging, make_page
+from api.queries.listing import fetch_page
+from api.queries.taxonomies import (
+    get_taxonomy,
+    get_taxonomy_term,
+    taxonomies_query,
+    taxonomy_terms_query,
+)
+from api.rendering import found, json_response, parse_id
+from models.taxonomy import TaxonomyFull, TaxonomyPublic, TaxonomyTermPublic
+
+router = APIRouter(tags=["Taxonomies"])
+
+
+@router.get(
+    "/taxonomies",
+    operation_id="listTaxonomies",
+    summary="List taxonomies",
+    response_model=Page[TaxonomyPublic],
+    responses=problem_responses(400),
+)
+def list_taxonomies_route(session: SessionDep, paging: Paging) -> Response:
+    rows, total = fetch_page(session, taxonomies_query(), paging)
+    contents = [TaxonomyPublic.model_validate(row) for row in rows]
+    return json_response(make_page(contents, total, paging))
+
+
+@router.get(
+    "/taxonomies/{id}",
+    operation_id="getTaxonomy",
+    summary="Get a taxonomy",
+    response_model=TaxonomyFull,
+    responses=problem_responses(404),
+)
+def get_taxonomy_route(id: str, session: SessionDep) -> Response:
+    taxonomy_id = parse_id(id)
+    taxonomy = found(get_taxonomy(session, taxonomy_id), "taxonomy", taxonomy_id)
+    return json_response(TaxonomyFull.model_validate(taxonomy))
+
+
+@router.get(
+    "/taxonomy_terms",
+    operation_id="listTaxonomyTerms",
+    summary="List taxonomy terms",
+    response_model=Page[TaxonomyTermPublic],
+    responses=problem_responses(400),
+)
+def list_taxonomy_terms_route(
+    session: SessionDep,
+    paging: Paging,
+    taxonomy_id: Annotated[
+        uuid.UUID | None, Query(description="Only the terms of this taxonomy.")
+    ] = None,
+    parent_id: Annotated[
+        uuid.UUID | None, Query(description="Only the narrower terms of this term.")
+    ] = None,
+) -> Response:
+    rows, total = fetch_page(session, taxonomy_terms_query(taxonomy_id, parent_id), paging)
+    contents = [TaxonomyTermPublic.model_validate(row) for row in rows]
+    return json_response(make_page(contents, total, paging))
+
+
+@router.get(
+    "/taxonomy_terms/{id}",
+    operation_id="getTaxonomyTerm",
+    summary="Get a taxonomy term",
+    response_model=TaxonomyTermPublic,
+    responses=problem_responses(404),
+)
+def get_taxonomy_term_route(id: str, session: SessionDep) -> Response:
+    term_id = parse_id(id)
+    term = found(get_taxonomy_term(session, term_id), "taxonomy term", term_id)
+    return json_response(TaxonomyTermPublic.model_validate(term))

@@ -1,0 +1,32 @@
+"""SQLModel tables and their public schemas: the single source of truth for DB and API."""
+
+from models.attribute import Attribute
+from models.contact_details import Contact, Language, Phone, Schedule, ServiceArea
+from models.guidance import Guidance
+from models.location import Location, ServiceAtLocation
+from models.organization import Organization
+from models.reporting_channel import ReportingChannel
+from models.search_term import SearchTerm
+from models.service import Service
+from models.source import Citation, Source
+from models.taxonomy import Taxonomy, TaxonomyTerm
+
+__all__ = [
+    "Attribute",
+    "Citation",
+    "Contact",
+    "Guidance",
+    "Language",
+    "Location",
+    "Organization",
+    "Phone",
+    "ReportingChannel",
+    "Schedule",
+    "SearchTerm",
+    "Service",
+    "ServiceArea",
+    "ServiceAtLocation",
+    "Source",
+    "Taxonomy",
+    "TaxonomyTerm",
+]

@@ -1,0 +1,28 @@
+"""HSDS attribute: links a service or organisation to a taxonomy term (type or audience)."""
+
+import uuid
+
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.taxonomy import TaxonomyTerm, TaxonomyTermPublic
+from models.text import NAME_MAX, CleanText
+
+
+class AttributeBase(SQLModel):
+    link_id: uuid.UUID = Field(index=True)
+    link_type: CleanText | None = Field(default=None, max_length=64)
+    link_entity: CleanText = Field(
+        max_length=64, description="Table of link_id: service or organization."
+    )
+    taxonomy_term_id: uuid.UUID = Field(foreign_key="taxonomy_term.id", index=True)
+    value: CleanText | None = Field(default=None, max_length=NAME_MAX)
+
+
+class Attribute(AttributeBase, table=True):
+    id: uuid.UUID = Field(primary_key=True)
+    taxonomy_term: TaxonomyTerm = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class AttributePublic(AttributeBase):
+    id: uuid.UUID
+    taxonomy_term: TaxonomyTermPublic

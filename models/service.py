@@ -1,0 +1,128 @@
+"""HSDS service: the help itself, with everything a person needs to reach it."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import model_validator
+from sqlalchemy import String
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.attribute import Attribute, AttributePublic
+from models.base import utcnow
+from models.contact_details import (
+    Contact,
+    ContactPublic,
+    Language,
+    LanguagePublic,
+    Phone,
+    PhonePublic,
+    Schedule,
+    SchedulePublic,
+    ServiceArea,
+    ServiceAreaPublic,
+)
+from models.location import ServiceAtLocation, ServiceAtLocationPublic
+from models.organization import Organization, OrganizationPublic
+from models.source import Citation, CitationPublic
+from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, HttpUrl
+
+
+class ServiceStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+    defunct = "defunct"
+    temporarily_closed = "temporarily closed"
+
+
+class ServiceBase(SQLModel):
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    name: CleanText = Field(max_length=NAME_MAX)
+    alternate_name: CleanText | None = Field(default=None, max_length=NAME_MAX)
+    description: CleanText | None = Field(default=None, max_length=TEXT_MAX)
+    url: HttpUrl | None = Field(default=None, max_length=URL_MAX)
+    email: CleanText | None = Field(default=None, max_length=NAME_MAX)
+    status: ServiceStatus = Field(default=ServiceStatus.active, sa_type=String(32))
+    interpretation_services: CleanText | None = Field(default=None, max_length=TEXT_MAX)
+    application_process: CleanText | None = Field(default=None, max_length=TEXT_MAX)
+    fees_description: CleanText | None = Field(default=None, max_length=TEXT_MAX)
+    wait_time: CleanText | None = Field(default=None, max_length=NAME_MAX)
+    eligibility_description: CleanText | None = Field(default=None, max_length=TEXT_MAX)
+    minimum_age: int | None = Field(default=None, ge=0, le=150)
+    maximum_age: int | None = Field(default=None, ge=0, le=150)
+    alert: CleanText | None = Field(default=None, max_length=TEXT_MAX)
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> "ServiceBase":
+        if (
+            self.minimum_age is not None
+            and self.maximum_age is not None
+            and self.minimum_age > self.maximum_age
+        ):
+            raise ValueError("minimum_age must not be greater than maximum_age")
+        return self
+
+
+def _children(target: str) -> Relationship:  # type: ignore[valid-type]
+    return Relationship(sa_relationship_kwargs={"order_by": f"{target}.id", "lazy": "selectin"})
+
+
+class Service(ServiceBase, table=True):
+    id: uuid.UUID = Field(primary_key=True)
+    assured_date: date | None = Field(default=None)
+    last_modified: datetime = Field(default_factory=utcnow, index=True)
+
+    organization: Organization = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    phones: list[Phone] = _children("Phone")
+    schedules: list[Schedule] = _children("Schedule")
+    service_areas: list[ServiceArea] = _children("ServiceArea")
+    service_at_locations: list[ServiceAtLocation] = Relationship(
+        back_populates="service", sa_relationship_kwargs={"order_by": "ServiceAtLocation.id"}
+    )
+    languages: list[Language] = _children("Language")
+    contacts: list[Contact] = _children("Contact")
+    sources: list[Citation] = _children("Citation")
+    attributes: list[Attribute] = Relationship(
+        sa_relationship_kwargs={
+            "primaryjoin": "and_(Service.id == foreign(Attribute.link_id),"
+            " Attribute.link_entity == 'service')",
+            "order_by": "Attribute.id",
+            "viewonly": True,
+        }
+    )
+
+
+class ServiceSummary(ServiceBase):
+    """A service's own fields, as listed inside its organisation."""
+
+    id: uuid.UUID
+    assured_date: date | None = None
+    last_modified: datetime
+
+
+class ServicePublic(ServiceSummary):
+    """A list item: the service's own fields and its organisation, no other nesting."""
+
+    organization: OrganizationPublic
+
+
+class ServiceFull(ServicePublic):
+    """A fully nested service, as `/services/{id}` returns it."""
+
+    phones: list[PhonePublic] = []
+    schedules: list[SchedulePublic] = []
+    service_areas: list[ServiceAreaPublic] = []
+    service_at_locations: list[ServiceAtLocationPublic] = []
+    languages: list[LanguagePublic] = []
+    contacts: list[ContactPublic] = []
+    attributes: list[AttributePublic] = []
+    sources: list[CitationPublic] = Field(
+        default=[], description="Extension: the sources that back this record's facts."
+    )
+
+
+class ServiceMinimal(SQLModel):
+    """For sync clients: just enough to know what changed."""
+
+    id: uuid.UUID
+    last_modified: datetime

@@ -1,0 +1,103 @@
+"""Fixtures: a migrated, seeded database (SQLite, or PostgreSQL when TEST_DATABASE_URL is
+set) shared by read-only tests, and fresh empty databases for tests that write."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from api import migrate
+from api.app import create_app
+from api.db import make_engine
+from api.settings import Settings
+from seed.loader import load_seed
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
+
+
+def _new_database_url(tmp_dir: Path) -> str:
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_dir / f'{uuid.uuid4().hex}.db'}"
+    name = f"helpdir_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    if not POSTGRES_URL:
+        return
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A brand-new database with no tables, dropped after the test."""
+    url = _new_database_url(tmp_path)
+    yield url
+    _drop_database(url)
+
+
+@pytest.fixture
+def migrated_database_url(empty_database_url: str) -> str:
+    """A fresh database at the head migration, with no data."""
+    migrate.upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture(scope="session")
+def seeded_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated, seeded database shared by every read-only test."""
+    url = _new_database_url(tmp_path_factory.mktemp("db"))
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_seed(session)
+    engine.dispose()
+    yield url
+    _drop_database(url)
+
+
+def app_for(database_url: str) -> FastAPI:
+    return create_app(Settings(database_url=database_url))
+
+
+@pytest.fixture(scope="session")
+def app(seeded_database_url: str) -> Iterator[FastAPI]:
+    application = app_for(seeded_database_url)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> TestClient:
+    """A client of the seeded, read-only directory. Tests using it must not write."""
+    return TestClient(app)
+
+
+@pytest.fixture
+def seeded_engine(migrated_database_url: str) -> Iterator[Engine]:
+    """A private seeded database for a test that changes data."""
+    engine = make_engine(migrated_database_url)
+    with Session(engine) as session:
+        load_seed(session)
+    yield engine
+    engine.dispose()

@@ -13,8 +13,9 @@ from api.settings import get_settings
 from seed.loader import load_seed
 from seed.reader import DATA_DIR, SeedError, read_seed
 
-app = typer.Typer(help="helpdir: an open-data directory of stalking and harassment help.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="helpdir: an open-data directory of stalking and harassment help.", no_args_is_help=True
+)
 
 DataDir = Annotated[Path, typer.Option(help="Folder of seed YAML files.")]
 

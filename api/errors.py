@@ -1,5 +1,6 @@
 """RFC 9457 problem+json: domain exceptions and the one place they become HTTP responses."""
 
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -114,18 +115,42 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the problem responses an operation may give."""
-    described = {
-        400: "A query or path parameter is not valid.",
-        404: "No record has this id.",
-        422: "The request body is not valid.",
-    }
-    return {
-        status: {
-            "model": Problem,
-            "description": described.get(status, "Problem"),
-            "content": {"application/problem+json": {}},
+def problem_responses(*statuses: int | str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation (with an example) of the problem responses an operation may give.
+
+    `"4XX"` documents client errors in general, for an operation that has no specific one.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        code = 405 if status == "4XX" else int(status)
+        title = _TITLES.get(code) or HTTPStatus(code).phrase
+        description, detail = _DESCRIBED.get(status, (title, title))
+        example: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+            "title": title,
+            "status": code,
+            "detail": detail,
         }
-        for status in statuses
-    }
+        if code == 400:
+            example["type"] = PROBLEM_TYPE_BASE + "invalid-parameter"
+            example["errors"] = [
+                {"field": "query.per_page", "message": "Input should be less than or equal to 1000"}
+            ]
+        responses[status] = {
+            "model": Problem,
+            "description": description,
+            "content": {"application/problem+json": {"example": example}},
+        }
+    return responses
+
+
+_TITLES = {422: "Unprocessable Content"}
+_DESCRIBED: dict[int | str, tuple[str, str]] = {
+    400: ("A query or path parameter is not valid.", "A query or path parameter is not valid."),
+    404: ("No record has this id.", "No record has the id 'unknown'."),
+    422: ("The request body is not valid.", "The request body is not valid."),
+    "4XX": (
+        "A client error, such as 405 for a method other than GET; the body is a problem.",
+        "Method Not Allowed",
+    ),
+}

@@ -1,9 +1,12 @@
 """The OpenAPI document, derived from the app, tidied to say what we actually send."""
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from api.openapi_examples import EXAMPLES
 
 DESCRIPTION = """\
 An open-data directory of help for people affected by stalking and harassment in England.
@@ -50,4 +53,41 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for operation in path.values():
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _drop_null_branches(parameter["schema"])
+            _document_problems(operation)
+            _add_examples(operation)
+    schemas = spec["components"]["schemas"]
+    if "HTTPValidationError" not in json.dumps(spec["paths"]):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
     return spec
+
+
+PROBLEM = "application/problem+json"
+
+
+def _document_problems(operation: dict[str, Any]) -> None:
+    """Every error response is `application/problem+json` with the Problem schema, as sent.
+
+    FastAPI files a response model under `application/json`, and adds a 422 to every
+    operation; but a bad query or path parameter is a 400 problem here, so an operation
+    without a request body never answers 422.
+    """
+    responses = operation["responses"]
+    if "requestBody" not in operation:
+        responses.pop("422", None)
+    for status, response in responses.items():
+        if status.startswith(("4", "5")):
+            content = response.setdefault("content", {})
+            content.pop("application/json", None)
+            content.setdefault(PROBLEM, {})["schema"] = {"$ref": "#/components/schemas/Problem"}
+
+
+def _add_examples(operation: dict[str, Any]) -> None:
+    """An example 200 body for each operation; a real id for its `{id}` parameter."""
+    example = EXAMPLES.get(operation["operationId"])
+    if example is None:
+        return
+    operation["responses"]["200"]["content"]["application/json"]["example"] = example
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path" and parameter["name"] == "id":
+            parameter["example"] = example["id"]

@@ -10,6 +10,7 @@ T = TypeVar("T")
 
 PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 1000
+PAGE_MAX = 2**31 - 1  # any page past the end is simply empty; beyond this is not a number we take
 
 
 class PageParams(BaseModel):
@@ -22,7 +23,7 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, le=10_000_000, description="1-based page number.")] = 1,
+    page: Annotated[int, Query(ge=1, le=PAGE_MAX, description="1-based page number.")] = 1,
     per_page: Annotated[
         int, Query(ge=1, le=PER_PAGE_MAX, description="Records per page (at most 1000).")
     ] = PER_PAGE_DEFAULT,

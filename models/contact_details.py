@@ -8,16 +8,19 @@ from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.phone_number import normalise_phone_number
-from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, HttpUrl
+from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, Email, HttpUrl
 
 
 class PhoneType(StrEnum):
+    """HSDS phone types; `text` is a number you send SMS text messages to."""
+
     voice = "voice"
     text = "text"
-    sms = "sms"
+    cell = "cell"
     textphone = "textphone"
     fax = "fax"
     video = "video"
+    pager = "pager"
 
 
 class PhoneBase(SQLModel):
@@ -53,7 +56,7 @@ class ContactBase(SQLModel):
     name: CleanText | None = Field(default=None, max_length=NAME_MAX)
     title: CleanText | None = Field(default=None, max_length=NAME_MAX)
     department: CleanText | None = Field(default=None, max_length=NAME_MAX)
-    email: CleanText | None = Field(default=None, max_length=NAME_MAX)
+    email: Email | None = Field(default=None, max_length=NAME_MAX)
 
 
 class Contact(ContactBase, table=True):

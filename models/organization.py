@@ -8,7 +8,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import utcnow
 from models.source import Citation
-from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, HttpUrl
+from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, Email, HttpUrl
 
 if TYPE_CHECKING:
     from models.attribute import Attribute
@@ -21,7 +21,7 @@ class OrganizationBase(SQLModel):
     name: CleanText = Field(max_length=NAME_MAX)
     alternate_name: CleanText | None = Field(default=None, max_length=NAME_MAX)
     description: CleanText = Field(max_length=TEXT_MAX)
-    email: CleanText | None = Field(default=None, max_length=NAME_MAX)
+    email: Email | None = Field(default=None, max_length=NAME_MAX)
     website: HttpUrl | None = Field(default=None, max_length=URL_MAX)
     logo: HttpUrl | None = Field(default=None, max_length=URL_MAX)
     uri: HttpUrl | None = Field(default=None, max_length=URL_MAX)

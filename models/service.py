@@ -25,7 +25,7 @@ from models.contact_details import (
 from models.location import ServiceAtLocation, ServiceAtLocationPublic
 from models.organization import Organization, OrganizationPublic
 from models.source import Citation, CitationPublic
-from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, HttpUrl
+from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, Email, HttpUrl
 
 
 class ServiceStatus(StrEnum):
@@ -41,7 +41,7 @@ class ServiceBase(SQLModel):
     alternate_name: CleanText | None = Field(default=None, max_length=NAME_MAX)
     description: CleanText | None = Field(default=None, max_length=TEXT_MAX)
     url: HttpUrl | None = Field(default=None, max_length=URL_MAX)
-    email: CleanText | None = Field(default=None, max_length=NAME_MAX)
+    email: Email | None = Field(default=None, max_length=NAME_MAX)
     status: ServiceStatus = Field(default=ServiceStatus.active, sa_type=String(32))
     interpretation_services: CleanText | None = Field(default=None, max_length=TEXT_MAX)
     application_process: CleanText | None = Field(default=None, max_length=TEXT_MAX)

@@ -4,6 +4,7 @@ import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator
 
 # Newlines and tabs are allowed in long text; every other C0/C1 control character is not.
@@ -27,7 +28,16 @@ def require_http_url(value: str) -> str:
     return value
 
 
+def require_email(value: str) -> str:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not an email address: {exc}") from None
+    return value
+
+
 CleanText = Annotated[str, AfterValidator(reject_control_characters)]
 HttpUrl = Annotated[
     str, AfterValidator(reject_control_characters), AfterValidator(require_http_url)
 ]
+Email = Annotated[str, AfterValidator(reject_control_characters), AfterValidator(require_email)]

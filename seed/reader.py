@@ -43,12 +43,15 @@ def _name(record: Any, index: int) -> str:
     return f"record #{index + 1}"
 
 
-def _load_yaml(path: Path, problems: list[str]) -> Any:
+def _load_yaml(path: Path, problems: list[str], unreadable: list[Path]) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: not valid YAML: {exc}")
-        return None
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
+    unreadable.append(path)
+    return None
 
 
 def _validate(model: type[M], path: Path, record: Any, index: int, problems: list[str]) -> M | None:
@@ -58,16 +61,30 @@ def _validate(model: type[M], path: Path, record: Any, index: int, problems: lis
         where = _name(record, index)
         for error in exc.errors():
             loc = ".".join(str(p) for p in error["loc"]) or "(record)"
-            problems.append(f"{path}: {where}: field {loc}: {error['msg']}")
+            inner = _nested_name(record, error["loc"])
+            problems.append(f"{path}: {where}{inner}: field {loc}: {error['msg']}")
         return None
 
 
-def _read_list(model: type[M], path: Path, problems: list[str]) -> list[M]:
-    data = _load_yaml(path, problems)
+def _nested_name(record: Any, loc: tuple[Any, ...]) -> str:
+    """A problem inside one of an organisation's services names that service too."""
+    if len(loc) < 2 or loc[0] != "services" or not isinstance(record, dict):
+        return ""
+    services, index = record.get("services"), loc[1]
+    if isinstance(services, list) and isinstance(index, int) and index < len(services):
+        service = services[index]
+        if isinstance(service, dict) and isinstance(service.get("slug"), str):
+            return f": service {service['slug']!r}"
+    return ""
+
+
+def _read_list(model: type[M], path: Path, problems: list[str], unreadable: list[Path]) -> list[M]:
+    data = _load_yaml(path, problems, unreadable)
     if data is None:
         return []
     if not isinstance(data, list):
         problems.append(f"{path}: expected a list of records")
+        unreadable.append(path)
         return []
     out = [_validate(model, path, record, i, problems) for i, record in enumerate(data)]
     return [r for r in out if r is not None]
@@ -76,21 +93,25 @@ def _read_list(model: type[M], path: Path, problems: list[str]) -> list[M]:
 def read_seed(data_dir: Path = DATA_DIR) -> SeedBundle:
     """Read and validate every seed file; raise SeedError listing all problems found."""
     problems: list[str] = []
+    unreadable: list[Path] = []
     bundle = SeedBundle(
-        sources=_read_list(SeedSource, data_dir / "sources.yaml", problems),
-        taxonomies=_read_list(SeedTaxonomy, data_dir / "taxonomies.yaml", problems),
+        sources=_read_list(SeedSource, data_dir / "sources.yaml", problems, unreadable),
+        taxonomies=_read_list(SeedTaxonomy, data_dir / "taxonomies.yaml", problems, unreadable),
         reporting_channels=_read_list(
-            SeedReportingChannel, data_dir / "reporting_channels.yaml", problems
+            SeedReportingChannel, data_dir / "reporting_channels.yaml", problems, unreadable
         ),
-        guidance=_read_list(SeedGuidance, data_dir / "guidance.yaml", problems),
+        guidance=_read_list(SeedGuidance, data_dir / "guidance.yaml", problems, unreadable),
     )
     for path in sorted((data_dir / "organizations").glob("*.yaml")):
-        record = _load_yaml(path, problems)
+        record = _load_yaml(path, problems, unreadable)
         if record is not None:
             org = _validate(SeedOrganization, path, record, 0, problems)
             if org is not None:
                 bundle.organizations.append(org)
-    problems += _cross_reference_problems(bundle, data_dir)
+    # A file that cannot be read at all would make every reference into it look broken;
+    # report just the file until it parses.
+    if not unreadable:
+        problems += _cross_reference_problems(bundle, data_dir)
     if problems:
         raise SeedError(problems)
     return bundle
@@ -100,6 +121,17 @@ def _duplicates(kind: str, slugs: list[str]) -> list[str]:
     seen: set[str] = set()
     dupes = {s for s in slugs if s in seen or seen.add(s)}  # type: ignore[func-returns-value]
     return [f"{kind} slug {s!r} is used more than once" for s in sorted(dupes)]
+
+
+def _in_parent_cycle(slug: str, parents: dict[str, str | None]) -> bool:
+    seen: set[str] = set()
+    parent = parents.get(slug)
+    while parent is not None and parent in parents and parent not in seen:
+        if parent == slug:
+            return True
+        seen.add(parent)
+        parent = parents[parent]
+    return False
 
 
 def _cross_reference_problems(bundle: SeedBundle, data_dir: Path) -> list[str]:
@@ -126,11 +158,17 @@ def _cross_reference_problems(bundle: SeedBundle, data_dir: Path) -> list[str]:
     for t in bundle.taxonomies:
         cite(tax_path, f"slug {t.slug!r}", t.sources)
         local = {term.slug for term in t.terms}
+        parents = {term.slug: term.parent for term in t.terms}
         for i, term in enumerate(t.terms):
             if term.parent is not None and term.parent not in local:
                 problems.append(
                     f"{tax_path}: slug {t.slug!r}: field terms.{i}.parent: "
                     f"unknown term {term.parent!r}"
+                )
+            if _in_parent_cycle(term.slug, parents):
+                problems.append(
+                    f"{tax_path}: slug {t.slug!r}: field terms.{i}.parent: "
+                    f"term {term.slug!r} is its own ancestor (the parents form a loop)"
                 )
         problems += _duplicates(f"{tax_path}: {t.slug}: term", [term.slug for term in t.terms])
     for o in bundle.organizations:

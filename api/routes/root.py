@@ -8,6 +8,7 @@ from sqlalchemy import func, select, union_all
 from starlette.responses import Response
 
 from api.deps import SessionDep, SettingsDep
+from api.errors import problem_responses
 from api.rendering import json_response
 from models import Guidance, Organization, ReportingChannel, Service
 
@@ -38,6 +39,8 @@ class ApiDetails(BaseModel):
     operation_id="getApiDetails",
     summary="About this API",
     response_model=ApiDetails,
+    # It takes no parameters, so no specific client error applies.
+    responses=problem_responses("4XX"),
 )
 def api_details(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     base = (settings.public_base_url or str(request.base_url)).rstrip("/")

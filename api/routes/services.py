@@ -1,11 +1,13 @@
 """`/v1/services`: the ORUK service list (filters, paging, ndjson) and nested records."""
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.responses import Response, StreamingResponse
@@ -26,6 +28,15 @@ from models.service import ServiceFull, ServiceMinimal, ServicePublic
 router = APIRouter(prefix="/services", tags=["Services"])
 
 SEARCH_MAX = 500
+_ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601(value: object) -> object:
+    # Pydantic would also read a bare number ("0.5", "1700000000") as a Unix time; the
+    # contract promises ISO 8601, so anything that does not start with a date is refused.
+    if isinstance(value, str) and not _ISO_DATE_START.match(value):
+        raise ValueError("must be an ISO 8601 date-time, such as 2026-01-31T09:00:00Z")
+    return value
 
 
 def service_filters(
@@ -50,6 +61,7 @@ def service_filters(
     ] = None,
     modified_after: Annotated[
         datetime | None,
+        BeforeValidator(_iso_8601),
         Query(description="Services changed on or after this ISO 8601 time (UTC if no zone)."),
     ] = None,
     minimum_age: Annotated[
@@ -61,8 +73,8 @@ def service_filters(
         Query(ge=0, le=150, description="Services whose maximum age is at most this."),
     ] = None,
 ) -> ServiceFilters:
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
+    if modified_after is not None:
+        modified_after = _in_utc(modified_after)
     return ServiceFilters(
         search=search,
         taxonomy_term_id=taxonomy_term_id,
@@ -72,6 +84,18 @@ def service_filters(
         minimum_age=minimum_age,
         maximum_age=maximum_age,
     )
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """UTC (a naive time is taken as UTC). A time whose UTC falls before year 1 or after
+    year 9999 cannot be stored or compared, so it is clamped to the first or last time."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 ServiceFiltersDep = Annotated[ServiceFilters, Depends(service_filters)]
@@ -84,7 +108,7 @@ ServiceFiltersDep = Annotated[ServiceFilters, Depends(service_filters)]
     description="A page of services, ordered by rank (when searching), then name, then id. "
     "`minimal=true` gives only `id` and `last_modified`; `full=true` nests every related "
     "record; `format=ndjson` streams every matching fully nested service, one per line.",
-    response_model=Page[ServicePublic],
+    response_model=Page[ServicePublic] | Page[ServiceMinimal] | Page[ServiceFull],
     responses={
         200: {
             "content": {

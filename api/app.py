@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from api.db import make_engine
 from api.errors import install_problem_handlers
+from api.head_requests import HeadAsGet
 from api.openapi_doc import build_openapi
 from api.routes import (
     guidance,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["*"],
     )
+    app.add_middleware(HeadAsGet)
     install_problem_handlers(app)
 
     def openapi() -> dict[str, Any]:

@@ -98,8 +98,11 @@ def _on_http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(exc.headers or {})
+    if "GET" in headers.get("Allow", "").split(", "):
+        headers["Allow"] += ", HEAD"  # HeadAsGet answers HEAD wherever GET is routed
     return problem(
-        exc.status_code, title, detail, title.lower().replace(" ", "-"), headers=exc.headers
+        exc.status_code, title, detail, title.lower().replace(" ", "-"), headers=headers or None
     )
 
 

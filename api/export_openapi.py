@@ -1,10 +1,11 @@
-"""Write the app's OpenAPI document to a file (`make openapi`), in a stable layout."""
+"""`make openapi`: regenerate the response examples from the seed, then write the spec."""
 
 import json
 import sys
 from pathlib import Path
 
 from api.app import create_app
+from api.openapi_examples import EXAMPLES_FILE, examples_text, generate_examples
 from api.settings import Settings
 
 
@@ -14,4 +15,5 @@ def openapi_text() -> str:
 
 
 if __name__ == "__main__":
+    EXAMPLES_FILE.write_text(examples_text(generate_examples()), encoding="utf-8")
     Path(sys.argv[1]).write_text(openapi_text(), encoding="utf-8")

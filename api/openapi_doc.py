@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.openapi_examples import EXAMPLES
+from api.openapi_examples import load_examples
 
 DESCRIPTION = """\
 An open-data directory of help for people affected by stalking and harassment in England.
@@ -49,12 +49,13 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         },
     )
     spec["components"]["schemas"] = _drop_null_branches(spec["components"]["schemas"])
+    examples = load_examples()
     for path in spec["paths"].values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _drop_null_branches(parameter["schema"])
             _document_problems(operation)
-            _add_examples(operation)
+            _add_examples(operation, examples)
     schemas = spec["components"]["schemas"]
     if "HTTPValidationError" not in json.dumps(spec["paths"]):
         schemas.pop("HTTPValidationError", None)
@@ -82,9 +83,9 @@ def _document_problems(operation: dict[str, Any]) -> None:
             content.setdefault(PROBLEM, {})["schema"] = {"$ref": "#/components/schemas/Problem"}
 
 
-def _add_examples(operation: dict[str, Any]) -> None:
+def _add_examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
     """An example 200 body for each operation; a real id for its `{id}` parameter."""
-    example = EXAMPLES.get(operation["operationId"])
+    example = examples.get(operation["operationId"])
     if example is None:
         return
     operation["responses"]["200"]["content"]["application/json"]["example"] = example

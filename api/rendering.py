@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from api.errors import NotFound
+from api.paging import PageParams, make_page
 
 
 def to_json(model: BaseModel) -> bytes:
@@ -18,6 +19,14 @@ def to_json(model: BaseModel) -> bytes:
 
 def json_response(model: BaseModel) -> Response:
     return Response(to_json(model), media_type="application/json")
+
+
+def page_response(
+    shape: type[BaseModel], rows: Iterable[Any], total: int, params: PageParams
+) -> Response:
+    """A Page envelope of `rows` shown as `shape`."""
+    contents = [shape.model_validate(row) for row in rows]
+    return json_response(make_page(contents, total, params))
 
 
 def ndjson_lines(models: Iterable[BaseModel]) -> Iterator[bytes]:

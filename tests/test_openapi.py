@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
 from api.export_openapi import openapi_text
+from api.openapi_examples import EXAMPLES_FILE, examples_text, generate_examples
 
 OPENAPI = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 COMMITTED: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
@@ -67,6 +68,11 @@ def test_served_spec_is_the_committed_spec(client: TestClient) -> None:
 def test_committed_file_is_exactly_what_make_openapi_writes() -> None:
     # Same content, same layout: regenerating gives no diff to commit.
     assert openapi_text() == OPENAPI.read_text(encoding="utf-8"), STALE
+
+
+def test_committed_examples_are_what_the_seed_gives_now() -> None:
+    # The examples are generated from the seed data; edited seed data means regenerating.
+    assert examples_text(generate_examples()) == EXAMPLES_FILE.read_text(encoding="utf-8"), STALE
 
 
 def test_it_is_openapi_3_1_with_title_version_and_licence() -> None:

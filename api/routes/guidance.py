@@ -7,10 +7,10 @@ from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.errors import problem_responses
-from api.paging import Page, Paging, make_page
+from api.paging import Page, Paging
 from api.queries.guidance import get_guidance, guidance_query
 from api.queries.listing import fetch_page
-from api.rendering import found, json_response, parse_id
+from api.rendering import found, json_response, page_response, parse_id
 from models.guidance import GuidanceCategory, GuidancePublic
 
 router = APIRouter(prefix="/guidance", tags=["Guidance"])
@@ -29,8 +29,7 @@ def list_guidance_route(
     category: Annotated[GuidanceCategory | None, Query(description="Only this topic.")] = None,
 ) -> Response:
     rows, total = fetch_page(session, guidance_query(category), paging)
-    contents = [GuidancePublic.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(GuidancePublic, rows, total, paging)
 
 
 @router.get(

@@ -5,10 +5,10 @@ from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.errors import problem_responses
-from api.paging import Page, Paging, make_page
+from api.paging import Page, Paging
 from api.queries.listing import fetch_page
 from api.queries.organizations import get_organization, organizations_query
-from api.rendering import found, json_response, parse_id
+from api.rendering import found, json_response, page_response, parse_id
 from models.organization import OrganizationPublic
 from models.organization_full import OrganizationFull
 
@@ -24,8 +24,7 @@ router = APIRouter(prefix="/organizations", tags=["Organizations"])
 )
 def list_organizations_route(session: SessionDep, paging: Paging) -> Response:
     rows, total = fetch_page(session, organizations_query(), paging)
-    contents = [OrganizationPublic.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(OrganizationPublic, rows, total, paging)
 
 
 @router.get(

@@ -7,10 +7,10 @@ from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.errors import problem_responses
-from api.paging import Page, Paging, make_page
+from api.paging import Page, Paging
 from api.queries.listing import fetch_page
 from api.queries.reporting_channels import get_reporting_channel, reporting_channels_query
-from api.rendering import found, json_response, parse_id
+from api.rendering import found, json_response, page_response, parse_id
 from models.reporting_channel import ChannelMethod, ReportingChannelPublic, SuitableFor, Urgency
 
 router = APIRouter(prefix="/reporting_channels", tags=["Reporting channels"])
@@ -35,8 +35,7 @@ def list_reporting_channels_route(
     rows, total = fetch_page(
         session, reporting_channels_query(urgency, method, suitable_for), paging
     )
-    contents = [ReportingChannelPublic.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(ReportingChannelPublic, rows, total, paging)
 
 
 @router.get(

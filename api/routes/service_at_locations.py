@@ -5,9 +5,9 @@ from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.errors import problem_responses
-from api.paging import Page, Paging, make_page
+from api.paging import Page, Paging
 from api.queries.services import get_service_at_location, list_service_at_locations
-from api.rendering import found, json_response, parse_id
+from api.rendering import found, json_response, page_response, parse_id
 from api.routes.services import ServiceFiltersDep
 from models.service_at_location_views import ServiceAtLocationFull, ServiceAtLocationItem
 
@@ -26,8 +26,7 @@ def list_service_at_locations_route(
     session: SessionDep, paging: Paging, filters: ServiceFiltersDep
 ) -> Response:
     rows, total = list_service_at_locations(session, filters, paging.offset, paging.per_page)
-    contents = [ServiceAtLocationItem.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(ServiceAtLocationItem, rows, total, paging)
 
 
 @router.get(

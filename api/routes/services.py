@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from api.deps import SessionDep
 from api.errors import problem_responses
-from api.paging import Page, Paging, make_page
+from api.paging import Page, Paging
 from api.queries.services import (
     ServiceFilters,
     count_services,
@@ -22,7 +22,7 @@ from api.queries.services import (
     iter_services,
     list_services,
 )
-from api.rendering import found, json_response, ndjson_lines, parse_id
+from api.rendering import found, json_response, ndjson_lines, page_response, parse_id
 from models.service import ServiceFull, ServiceMinimal, ServicePublic
 
 router = APIRouter(prefix="/services", tags=["Services"])
@@ -139,8 +139,7 @@ def list_services_route(
     )
     total = count_services(session, filters)
     shape = ServiceMinimal if minimal else ServiceFull if full else ServicePublic
-    contents = [shape.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(shape, rows, total, paging)
 
 
 def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:

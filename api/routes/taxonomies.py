@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.errors import problem_responses
-from api.paging import Page, Paging, make_page
+from api.paging import Page, Paging
 from api.queries.listing import fetch_page
 from api.queries.taxonomies import (
     get_taxonomy,
@@ -16,7 +16,7 @@ from api.queries.taxonomies import (
     taxonomies_query,
     taxonomy_terms_query,
 )
-from api.rendering import found, json_response, parse_id
+from api.rendering import found, json_response, page_response, parse_id
 from models.taxonomy import TaxonomyFull, TaxonomyPublic, TaxonomyTermPublic
 
 router = APIRouter(tags=["Taxonomies"])
@@ -31,8 +31,7 @@ router = APIRouter(tags=["Taxonomies"])
 )
 def list_taxonomies_route(session: SessionDep, paging: Paging) -> Response:
     rows, total = fetch_page(session, taxonomies_query(), paging)
-    contents = [TaxonomyPublic.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(TaxonomyPublic, rows, total, paging)
 
 
 @router.get(
@@ -66,8 +65,7 @@ def list_taxonomy_terms_route(
     ] = None,
 ) -> Response:
     rows, total = fetch_page(session, taxonomy_terms_query(taxonomy_id, parent_id), paging)
-    contents = [TaxonomyTermPublic.model_validate(row) for row in rows]
-    return json_response(make_page(contents, total, paging))
+    return page_response(TaxonomyTermPublic, rows, total, paging)
 
 
 @router.get(

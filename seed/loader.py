@@ -1,7 +1,8 @@
 """Putting the seed into the database: insert what is missing, never overwrite.
 
-A record whose id already exists is left exactly as it is, so edits made through the API
-survive re-seeding. Everything happens in one transaction.
+A record whose id already exists is left exactly as it is, nested parts included (its
+phones, areas, citations…), so edits made through the API survive re-seeding: a phone a
+partner removed does not come back. Everything happens in one transaction.
 """
 
 import uuid
@@ -96,6 +97,10 @@ def _term_id(ref: str) -> uuid.UUID:
     return stable_id("taxonomy_term", ref)
 
 
+def _link_type(ref: str) -> str:
+    return "audience" if ref.startswith("audience/") else "service_type"
+
+
 def load_seed(session: Session, data_dir: Path = DATA_DIR) -> Counter[str]:
     """Load the seed; returns how many rows of each table were inserted."""
     bundle = read_seed(data_dir)
@@ -106,8 +111,8 @@ def load_seed(session: Session, data_dir: Path = DATA_DIR) -> Counter[str]:
 
     for t in bundle.taxonomies:
         taxonomy_id = stable_id("taxonomy", t.slug)
-        ins.add(Taxonomy(id=taxonomy_id, **t.model_dump(include=_fields(TaxonomyBase))))
-        _citations(ins, f"taxonomy:{t.slug}", t.sources, taxonomy_id=taxonomy_id)
+        if ins.add(Taxonomy(id=taxonomy_id, **t.model_dump(include=_fields(TaxonomyBase)))):
+            _citations(ins, f"taxonomy:{t.slug}", t.sources, taxonomy_id=taxonomy_id)
         pending = list(t.terms)
         while pending:  # parents before children, for the foreign key
             ready = [
@@ -129,36 +134,38 @@ def load_seed(session: Session, data_dir: Path = DATA_DIR) -> Counter[str]:
 
     for o in bundle.organizations:
         org_id = stable_id("organization", o.slug)
-        ins.add(Organization(id=org_id, **o.model_dump(include=_fields(OrganizationBase))))
-        _citations(ins, f"organization:{o.slug}", o.sources, organization_id=org_id)
-        for ref in o.attributes:
-            ins.add(
-                Attribute(
-                    id=stable_id("attribute", f"organization:{o.slug}|{ref}"),
-                    link_id=org_id,
-                    link_entity="organization",
-                    link_type="audience" if ref.startswith("audience/") else "service_type",
-                    taxonomy_term_id=_term_id(ref),
+        organization = Organization(id=org_id, **o.model_dump(include=_fields(OrganizationBase)))
+        if ins.add(organization):
+            _citations(ins, f"organization:{o.slug}", o.sources, organization_id=org_id)
+            for ref in o.attributes:
+                ins.add(
+                    Attribute(
+                        id=stable_id("attribute", f"organization:{o.slug}|{ref}"),
+                        link_id=org_id,
+                        link_entity="organization",
+                        link_type=_link_type(ref),
+                        taxonomy_term_id=_term_id(ref),
+                    )
                 )
-            )
-        for s in o.services:
+        for s in o.services:  # a new seed service of an existing organisation is still added
             _load_service(ins, o.slug, org_id, s)
 
     for ch in bundle.reporting_channels:
         channel_id = stable_id("reporting_channel", ch.slug)
         data = ch.model_dump(include=_fields(ReportingChannelBase) - {"organization_id"})
         data["service_id"] = stable_id("service", ch.service) if ch.service else None
-        ins.add(
-            ReportingChannel(
-                id=channel_id, organization_id=stable_id("organization", ch.organization), **data
-            )
+        channel = ReportingChannel(
+            id=channel_id, organization_id=stable_id("organization", ch.organization), **data
         )
-        _citations(ins, f"reporting_channel:{ch.slug}", ch.sources, reporting_channel_id=channel_id)
+        if ins.add(channel):
+            _citations(
+                ins, f"reporting_channel:{ch.slug}", ch.sources, reporting_channel_id=channel_id
+            )
 
     for g in bundle.guidance:
         guidance_id = stable_id("guidance", g.slug)
-        ins.add(Guidance(id=guidance_id, **g.model_dump(include=_fields(GuidanceBase))))
-        _citations(ins, f"guidance:{g.slug}", g.sources, guidance_id=guidance_id)
+        if ins.add(Guidance(id=guidance_id, **g.model_dump(include=_fields(GuidanceBase)))):
+            _citations(ins, f"guidance:{g.slug}", g.sources, guidance_id=guidance_id)
 
     for service_id in ins.touched_services:
         service = session.exec(select(Service).where(Service.id == service_id)).one()
@@ -171,7 +178,8 @@ def load_seed(session: Session, data_dir: Path = DATA_DIR) -> Counter[str]:
 def _load_service(ins: _Inserter, org_slug: str, org_id: uuid.UUID, s: SeedService) -> None:
     service_id = stable_id("service", s.slug)
     data = s.model_dump(include=_fields(ServiceBase) - {"organization_id"})
-    ins.add(Service(id=service_id, organization_id=org_id, **data), service_id)
+    if not ins.add(Service(id=service_id, organization_id=org_id, **data), service_id):
+        return
     key = f"service:{s.slug}"
     _citations(ins, key, s.sources, service_id, service_id=service_id)
     for p in s.phones:
@@ -209,7 +217,7 @@ def _load_service(ins: _Inserter, org_slug: str, org_id: uuid.UUID, s: SeedServi
                 id=stable_id("attribute", f"{key}|{ref}"),
                 link_id=service_id,
                 link_entity="service",
-                link_type="audience" if ref.startswith("audience/") else "service_type",
+                link_type=_link_type(ref),
                 taxonomy_term_id=_term_id(ref),
             ),
             service_id,

@@ -117,34 +117,43 @@ def test_a_record_edited_in_the_database_survives_reseeding(seeded_engine: Engin
 def test_a_seed_record_deleted_from_the_database_comes_back_on_reseeding(
     seeded_engine: Engine,
 ) -> None:
-    """Documented behaviour (docs/seed-format.md): the seed inserts whatever is missing, so a
-    seed record deleted from the database reappears, same id, on the next `helpdir seed`.
-    To remove one for good, remove it from the seed files as well."""
+    """Documented behaviour (docs/seed-format.md): the seed inserts whatever record is
+    missing, so a seed record deleted from the database reappears, same id, on the next
+    `helpdir seed`. (Retiring through the API keeps the row, so retired records stay retired.)"""
     client = _client(seeded_engine)
     guidance_id = stable_id("guidance", "keep-evidence")
-    service_id = stable_id("service", HELPLINE)
     guidance_before = client.get(f"/v1/guidance/{guidance_id}").json()
-    service_before = client.get(f"/v1/services/{service_id}").json()
-    phone_id = uuid.UUID(service_before["phones"][0]["id"])
     counts = _row_counts(seeded_engine)
     with Session(seeded_engine) as session:
         cited = session.exec(select(Citation).where(Citation.guidance_id == guidance_id)).all()
         citations = len(cited)
         session.execute(delete(Citation).where(Citation.guidance_id == guidance_id))  # type: ignore[arg-type]
         session.execute(delete(Guidance).where(Guidance.id == guidance_id))  # type: ignore[arg-type]
-        session.execute(delete(Phone).where(Phone.id == phone_id))  # type: ignore[arg-type]
         session.commit()
     assert client.get(f"/v1/guidance/{guidance_id}").status_code == 404
-    assert client.get(f"/v1/services/{service_id}").json().get("phones", []) == []
 
-    assert _reseed(seeded_engine) == {"guidance": 1, "citation": citations, "phone": 1}
+    assert _reseed(seeded_engine) == {"guidance": 1, "citation": citations}
 
     assert _row_counts(seeded_engine) == counts
     guidance_after = client.get(f"/v1/guidance/{guidance_id}").json()
     # Re-inserted now, so only its last_modified differs.
     guidance_after.pop("last_modified"), guidance_before.pop("last_modified")
     assert guidance_after == guidance_before
-    assert client.get(f"/v1/services/{service_id}").json() == service_before
+
+
+def test_a_part_removed_from_an_existing_record_stays_removed(seeded_engine: Engine) -> None:
+    """A record's phones are part of the record: once it exists the seed never touches them,
+    so a number removed from a service (say, one that stopped working) does not come back."""
+    client = _client(seeded_engine)
+    service_id = stable_id("service", HELPLINE)
+    phone_id = uuid.UUID(client.get(f"/v1/services/{service_id}").json()["phones"][0]["id"])
+    with Session(seeded_engine) as session:
+        session.execute(delete(Phone).where(Phone.id == phone_id))  # type: ignore[arg-type]
+        session.commit()
+
+    assert _reseed(seeded_engine) == {}
+
+    assert client.get(f"/v1/services/{service_id}").json().get("phones", []) == []
 
 
 def test_ids_are_the_same_in_separately_seeded_databases(

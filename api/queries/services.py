@@ -63,17 +63,17 @@ def filtered_service_ids(
     session: Session, filters: ServiceFilters
 ) -> Select[tuple[uuid.UUID, int]]:
     """(service id, rank) of the services that pass every filter (AND)."""
-    words = query_words(filters.search) if filters.search and filters.search.strip() else []
+    search = (filters.search or "").strip()
+    words = query_words(search)
     if words:
         ranked = ranked_matches(words).subquery("ranked")
         query = select(Service.id, ranked.c.score.label("rank")).join(
             ranked, ranked.c.service_id == Service.id
         )
-    elif filters.search and filters.search.strip():
-        # Only punctuation or symbols: nothing can match.
-        query = select(Service.id, literal(0).label("rank")).where(false())
     else:
         query = select(Service.id, literal(0).label("rank"))
+        if search:  # only punctuation or symbols: nothing can match
+            query = query.where(false())
 
     conditions = []
     if filters.taxonomy_term_id is not None:

@@ -1,15 +1,19 @@
 """`helpdir`: the operator's command line (serve, migrate, seed, check)."""
 
+import uuid
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api import migrate as migrations
 from api.db import make_engine
+from api.keys import create_key, revoke_key
 from api.settings import get_settings
+from models import ApiKey, Organization
+from models.api_key import Role
 from seed.loader import load_seed
 from seed.reader import DATA_DIR, SeedError, read_seed
 
@@ -81,3 +85,68 @@ def _report(exc: SeedError) -> None:
         typer.echo(problem, err=True)
     typer.echo(f"seed check failed: {len(exc.problems)} problem(s)", err=True)
     raise typer.Exit(code=1)
+
+
+keys = typer.Typer(help="API keys for partners and administrators.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="admin or partner")],
+    name: Annotated[str, typer.Option(help="Who holds the key; shown in history.")],
+    organization: Annotated[
+        str | None, typer.Option("--organization", help="A partner's organisation id.")
+    ] = None,
+) -> None:
+    """Make a key and print it once (the last line). Only its hash is stored."""
+    if (role == Role.partner) != (organization is not None):
+        typer.echo("a partner key needs --organization; an admin key takes none", err=True)
+        raise typer.Exit(code=2)
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            organization_id = uuid.UUID(organization) if organization else None
+            if organization_id and session.get(Organization, organization_id) is None:
+                typer.echo(f"no organisation has the id {organization_id}", err=True)
+                raise typer.Exit(code=1)
+            record, secret = create_key(session, name, role, organization_id)
+            typer.echo(f"created {role.value} key {record.id} for {name!r}; it is shown once:")
+            typer.echo(secret)
+    except ValueError:
+        typer.echo(f"not an organisation id: {organization!r}", err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every key: id, role, organisation, name, and whether it is revoked. No secrets."""
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        for key in session.exec(select(ApiKey).order_by(ApiKey.created_at)):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(
+                f"{key.id}  {key.role:<7}  {key.organization_id or '-'}  {state}  {key.name}"
+            )
+    engine.dispose()
+
+
+@keys.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from keys list).")],
+) -> None:
+    """Revoke a key; it is refused from the next request on."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            if not revoke_key(session, uuid.UUID(key_id)):
+                typer.echo(f"no key has the id {key_id}", err=True)
+                raise typer.Exit(code=1)
+        typer.echo(f"revoked {key_id}")
+    except ValueError:
+        typer.echo(f"not a key id: {key_id!r}", err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from api.openapi_doc import allowed_methods
+
 PROBLEM_TYPE_BASE = "https://helpdir.example/problems/"
 
 
@@ -36,6 +38,7 @@ class ApiError(Exception):
     status = 500
     title = "Internal Server Error"
     slug = "internal"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, errors: list[ProblemError] | None = None) -> None:
         super().__init__(detail)
@@ -43,12 +46,37 @@ class ApiError(Exception):
         self.errors = errors
 
 
+class BadRequest(ApiError):
+    status, title, slug = 400, "Bad Request", "bad-request"
+
+
+class Unauthorized(ApiError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ApiError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
 class NotFound(ApiError):
     status, title, slug = 404, "Not Found", "not-found"
 
 
-class BadRequest(ApiError):
-    status, title, slug = 400, "Bad Request", "bad-request"
+class Conflict(ApiError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(ApiError):
+    status, title, slug = 412, "Precondition Failed", "stale-etag"
+
+
+class Unprocessable(ApiError):
+    status, title, slug = 422, "Unprocessable Content", "validation"
+
+
+class PreconditionRequired(ApiError):
+    status, title, slug = 428, "Precondition Required", "if-match-required"
 
 
 def problem(
@@ -76,12 +104,14 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 def _on_api_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return problem(exc.status, exc.title, exc.detail, exc.slug, exc.errors)
+    return problem(exc.status, exc.title, exc.detail, exc.slug, exc.errors, exc.headers)
 
 
 def _on_validation_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [ProblemError(field=_field_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in exc.errors()):
+        return problem(400, "Bad Request", "The request body is not valid JSON.", "malformed-json")
     in_body = any(e["loc"] and e["loc"][0] == "body" for e in exc.errors())
     # Query and path parameters that do not parse are a bad request; a well-formed
     # body with wrong values is unprocessable.
@@ -94,13 +124,15 @@ def _on_validation_error(_request: Request, exc: Exception) -> Response:
     )
 
 
-def _on_http_error(_request: Request, exc: Exception) -> Response:
+def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
+    title = {404: "Not Found", 405: "Method Not Allowed"}.get(
+        exc.status_code, HTTPStatus(exc.status_code).phrase
+    )
     detail = exc.detail if isinstance(exc.detail, str) else title
     headers = dict(exc.headers or {})
-    if "GET" in headers.get("Allow", "").split(", "):
-        headers["Allow"] += ", HEAD"  # HeadAsGet answers HEAD wherever GET is routed
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
     return problem(
         exc.status_code, title, detail, title.lower().replace(" ", "-"), headers=headers or None
     )
@@ -118,42 +150,122 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-def problem_responses(*statuses: int | str) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*statuses: int | str, body: bool = False) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation (with an example) of the problem responses an operation may give.
 
     `"4XX"` documents client errors in general, for an operation that has no specific one.
+    With `body=True` a 400 is a request body that is not JSON (there are no parameters to
+    get wrong).
     """
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        code = 405 if status == "4XX" else int(status)
-        title = _TITLES.get(code) or HTTPStatus(code).phrase
-        description, detail = _DESCRIBED.get(status, (title, title))
-        example: dict[str, Any] = {
-            "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
-            "title": title,
-            "status": code,
-            "detail": detail,
-        }
-        if code == 400:
-            example["type"] = PROBLEM_TYPE_BASE + "invalid-parameter"
-            example["errors"] = [
-                {"field": "query.per_page", "message": "Input should be less than or equal to 1000"}
-            ]
+        description, example = _DOCUMENTED[f"{status}-body" if body and status == 400 else status]
         responses[status] = {
             "model": Problem,
             "description": description,
             "content": {"application/problem+json": {"example": example}},
         }
+        if status == 401:
+            responses[status]["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "`Bearer`: the scheme to authenticate with.",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            }
     return responses
 
 
-_TITLES = {422: "Unprocessable Content"}
-_DESCRIBED: dict[int | str, tuple[str, str]] = {
-    400: ("A query or path parameter is not valid.", "A query or path parameter is not valid."),
-    404: ("No record has this id.", "No record has the id 'unknown'."),
-    422: ("The request body is not valid.", "The request body is not valid."),
+def _example(status: int, title: str, slug: str, detail: str, **more: Any) -> dict[str, Any]:
+    """A problem exactly as `problem()` sends it."""
+    return {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **more,
+    }
+
+
+def _raised(error: type[ApiError], detail: str, **more: Any) -> dict[str, Any]:
+    """The problem sent when `error` is raised."""
+    return _example(error.status, error.title, error.slug, detail, **more)
+
+
+# What each status means here, and a problem exactly as the app sends it.
+_DOCUMENTED: dict[int | str, tuple[str, dict[str, Any]]] = {
+    400: (
+        "A query or path parameter is not valid.",
+        _example(
+            400,
+            "Bad Request",
+            "invalid-parameter",
+            "A query or path parameter is not valid.",
+            errors=[
+                {"field": "query.per_page", "message": "Input should be less than or equal to 1000"}
+            ],
+        ),
+    ),
+    "400-body": (
+        "The request body is not valid JSON.",
+        _example(400, "Bad Request", "malformed-json", "The request body is not valid JSON."),
+    ),
+    401: (
+        "No API key was sent, or the key is not valid or has been revoked.",
+        _raised(Unauthorized, "An API key is needed: send `Authorization: Bearer <key>`."),
+    ),
+    403: (
+        "The key may not do this: a partner key outside its own organisation and its "
+        "services, or an operation for administrators only.",
+        _raised(Forbidden, "A partner key may change only its own organisation and its services."),
+    ),
+    404: (
+        "No record has this id.",
+        _raised(NotFound, "No record has the id 'unknown'."),
+    ),
+    409: (
+        "The request conflicts with the state of things: the record is still in use (retiring), "
+        "or the change request was already decided or its record changed since (approving).",
+        _raised(
+            Conflict,
+            "This organisation still has services or reporting channels; retire them first.",
+        ),
+    ),
+    412: (
+        "`If-Match` is not the record's current ETag: it changed since you read it. GET it "
+        "again, redo your change, and send the new ETag.",
+        _raised(PreconditionFailed, "The record has changed since you read it; GET it again."),
+    ),
+    413: (
+        "The request body is larger than 1 MiB.",
+        _example(
+            413, "Content Too Large", "too-large", "The request body is larger than 1048576 bytes."
+        ),
+    ),
+    422: (
+        "The request body is JSON but not a valid record or change: `errors` lists each field "
+        "and what is wrong with it.",
+        _raised(
+            Unprocessable,
+            "The record is not valid.",
+            errors=[
+                {
+                    "field": "phones.0.number",
+                    "message": "Value error, must be a valid UK phone number or an allowed "
+                    "short code",
+                }
+            ],
+        ),
+    ),
+    428: (
+        "`If-Match` is missing: send the record's ETag from a GET.",
+        _raised(
+            PreconditionRequired,
+            "Send If-Match with the record's current ETag (from a GET) to change it.",
+        ),
+    ),
     "4XX": (
         "A client error, such as 405 for a method other than GET; the body is a problem.",
-        "Method Not Allowed",
+        _example(405, "Method Not Allowed", "method-not-allowed", "Method Not Allowed"),
     ),
 }

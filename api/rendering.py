@@ -1,5 +1,6 @@
 """Turning public models into JSON bytes: orjson, and never a `null` field."""
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -17,8 +18,32 @@ def to_json(model: BaseModel) -> bytes:
     return orjson.dumps(model.model_dump(mode="json", exclude_none=True))
 
 
+def etag_for(body: bytes) -> str:
+    """A strong ETag: the same bytes always give the same tag."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def json_response(model: BaseModel) -> Response:
     return Response(to_json(model), media_type="application/json")
+
+
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The record's current version: send it back as `If-Match` to change it.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+# OpenAPI for a 200 sent by `record_response`.
+RECORD_WITH_ETAG: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The record.", "headers": ETAG_HEADER}
+}
+
+
+def record_response(model: BaseModel) -> Response:
+    """One record, with the ETag a client sends back as If-Match to change it."""
+    body = to_json(model)
+    return Response(body, media_type="application/json", headers={"ETag": etag_for(body)})
 
 
 def page_response(

@@ -1,6 +1,9 @@
 """SQLModel tables and their public schemas: the single source of truth for DB and API."""
 
+from models.api_key import ApiKey
 from models.attribute import Attribute
+from models.change import Change
+from models.change_request import ChangeRequest
 from models.contact_details import Contact, Language, Phone, Schedule, ServiceArea
 from models.guidance import Guidance
 from models.location import Location, ServiceAtLocation
@@ -12,6 +15,9 @@ from models.source import Citation, Source
 from models.taxonomy import Taxonomy, TaxonomyTerm
 
 __all__ = [
+    "ApiKey",
+    "Change",
+    "ChangeRequest",
     "Attribute",
     "Citation",
     "Contact",

@@ -1,7 +1,9 @@
 """HSDS attribute: links a service or organisation to a taxonomy term (type or audience)."""
 
 import uuid
+from typing import Any
 
+from pydantic import ConfigDict
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.taxonomy import TaxonomyTerm, TaxonomyTermPublic
@@ -26,3 +28,14 @@ class Attribute(AttributeBase, table=True):
 class AttributePublic(AttributeBase):
     id: uuid.UUID
     taxonomy_term: TaxonomyTermPublic
+
+
+class AttributeWrite(AttributeBase):
+    """An attribute as sent: only `taxonomy_term_id` (and `value`) matter; the link is set
+    by the server and an echoed `taxonomy_term` is ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID | None = None
+    link_id: uuid.UUID | None = None  # type: ignore[assignment]
+    link_entity: str | None = None  # type: ignore[assignment]
+    taxonomy_term: dict[str, Any] | None = Field(default=None, exclude=True)

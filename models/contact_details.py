@@ -3,7 +3,7 @@
 import uuid
 from enum import StrEnum
 
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -126,3 +126,31 @@ class Language(LanguageBase, table=True):
 
 class LanguagePublic(LanguageBase):
     id: uuid.UUID
+
+
+class PhoneWrite(PhoneBase):
+    """A phone as a client sends it; the owner ids are set by the server."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID | None = None
+
+
+class ContactWrite(ContactBase):
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID | None = None
+    phones: list[PhoneWrite] = Field(default=[], max_length=20)
+
+
+class ScheduleWrite(ScheduleBase):
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID | None = None
+
+
+class ServiceAreaWrite(ServiceAreaBase):
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID | None = None
+
+
+class LanguageWrite(LanguageBase):
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID | None = None

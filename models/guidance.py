@@ -4,10 +4,12 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import utcnow
+from models.lifecycle import Editable
 from models.source import Citation, CitationPublic
 from models.text import NAME_MAX, TEXT_MAX, CleanText
 
@@ -29,7 +31,7 @@ class GuidanceBase(SQLModel):
     )
 
 
-class Guidance(GuidanceBase, table=True):
+class Guidance(GuidanceBase, Editable, table=True):
     id: uuid.UUID = Field(primary_key=True)
     last_modified: datetime = Field(default_factory=utcnow, index=True)
     sources: list[Citation] = Relationship(
@@ -41,3 +43,7 @@ class GuidancePublic(GuidanceBase):
     id: uuid.UUID
     last_modified: datetime
     sources: list[CitationPublic] = []
+
+
+class GuidanceWrite(GuidanceBase):
+    model_config = ConfigDict(extra="forbid")

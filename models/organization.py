@@ -4,9 +4,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pydantic import ConfigDict
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import utcnow
+from models.lifecycle import Editable
 from models.source import Citation
 from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, Email, HttpUrl
 
@@ -28,7 +30,7 @@ class OrganizationBase(SQLModel):
     parent_organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
 
 
-class Organization(OrganizationBase, table=True):
+class Organization(OrganizationBase, Editable, table=True):
     id: uuid.UUID = Field(primary_key=True)
     last_modified: datetime = Field(default_factory=utcnow, index=True)
     sources: list[Citation] = Relationship(
@@ -36,6 +38,9 @@ class Organization(OrganizationBase, table=True):
     )
     services: list["Service"] = Relationship(
         sa_relationship_kwargs={
+            # A retired service leaves every read, its organisation's list included.
+            "primaryjoin": "and_(Organization.id == Service.organization_id,"
+            " Service.retired_at == None)",
             "order_by": "(Service.name, Service.id)",
             "viewonly": True,
         }
@@ -73,3 +78,7 @@ class OrganizationPublic(OrganizationBase):
     """The flat organisation of HSDS lists and of a service's `organization`."""
 
     id: uuid.UUID
+
+
+class OrganizationWrite(OrganizationBase):
+    model_config = ConfigDict(extra="forbid")

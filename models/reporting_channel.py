@@ -4,11 +4,12 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import utcnow
+from models.lifecycle import Editable
 from models.phone_number import normalise_phone_number
 from models.source import Citation, CitationPublic
 from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, HttpUrl
@@ -73,7 +74,7 @@ class ReportingChannelBase(SQLModel):
         return self
 
 
-class ReportingChannel(ReportingChannelBase, table=True):
+class ReportingChannel(ReportingChannelBase, Editable, table=True):
     __tablename__ = "reporting_channel"
 
     id: uuid.UUID = Field(primary_key=True)
@@ -87,3 +88,7 @@ class ReportingChannelPublic(ReportingChannelBase):
     id: uuid.UUID
     last_modified: datetime
     sources: list[CitationPublic] = []
+
+
+class ReportingChannelWrite(ReportingChannelBase):
+    model_config = ConfigDict(extra="forbid")

@@ -4,24 +4,30 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
-from models.attribute import Attribute, AttributePublic
+from models.attribute import Attribute, AttributePublic, AttributeWrite
 from models.base import utcnow
 from models.contact_details import (
     Contact,
     ContactPublic,
+    ContactWrite,
     Language,
     LanguagePublic,
+    LanguageWrite,
     Phone,
     PhonePublic,
+    PhoneWrite,
     Schedule,
     SchedulePublic,
+    ScheduleWrite,
     ServiceArea,
     ServiceAreaPublic,
+    ServiceAreaWrite,
 )
+from models.lifecycle import Editable
 from models.location import ServiceAtLocation, ServiceAtLocationPublic
 from models.organization import Organization, OrganizationPublic
 from models.source import Citation, CitationPublic
@@ -67,7 +73,7 @@ def _children(target: str) -> Relationship:  # type: ignore[valid-type]
     return Relationship(sa_relationship_kwargs={"order_by": f"{target}.id", "lazy": "selectin"})
 
 
-class Service(ServiceBase, table=True):
+class Service(ServiceBase, Editable, table=True):
     id: uuid.UUID = Field(primary_key=True)
     assured_date: date | None = Field(default=None)
     last_modified: datetime = Field(default_factory=utcnow, index=True)
@@ -126,3 +132,16 @@ class ServiceMinimal(SQLModel):
 
     id: uuid.UUID
     last_modified: datetime
+
+
+class ServiceWrite(ServiceBase):
+    """What a client may set on a service: its own fields and its nested lists, each
+    replaced whole."""
+
+    model_config = ConfigDict(extra="forbid")
+    phones: list[PhoneWrite] = Field(default=[], max_length=50)
+    schedules: list[ScheduleWrite] = Field(default=[], max_length=50)
+    service_areas: list[ServiceAreaWrite] = Field(default=[], max_length=200)
+    languages: list[LanguageWrite] = Field(default=[], max_length=100)
+    contacts: list[ContactWrite] = Field(default=[], max_length=50)
+    attributes: list[AttributeWrite] = Field(default=[], max_length=100)

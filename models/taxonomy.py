@@ -2,8 +2,10 @@
 
 import uuid
 
+from pydantic import ConfigDict
 from sqlmodel import Field, Relationship, SQLModel
 
+from models.lifecycle import Editable
 from models.source import Citation, CitationPublic
 from models.text import NAME_MAX, TEXT_MAX, URL_MAX, CleanText, HttpUrl
 
@@ -39,7 +41,7 @@ class TaxonomyTermBase(SQLModel):
     term_uri: HttpUrl | None = Field(default=None, max_length=URL_MAX)
 
 
-class TaxonomyTerm(TaxonomyTermBase, table=True):
+class TaxonomyTerm(TaxonomyTermBase, Editable, table=True):
     __tablename__ = "taxonomy_term"
 
     id: uuid.UUID = Field(primary_key=True)
@@ -57,3 +59,8 @@ class TaxonomyTermPublic(TaxonomyTermBase):
     id: uuid.UUID
     taxonomy: str | None = None
     taxonomy_detail: TaxonomyPublic | None = None
+
+
+class TaxonomyTermWrite(TaxonomyTermBase):
+    model_config = ConfigDict(extra="forbid")
+    taxonomy_id: uuid.UUID  # type: ignore[assignment]  # a new term must name its taxonomy

@@ -8,12 +8,16 @@ partner removed does not come back. Everything happens in one transaction.
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
 from api.search import index_service
+from api.writes.history import record_change
+from api.writes.resources import RESOURCES, render
 from models import (
     Attribute,
+    Change,
     Citation,
     Contact,
     Guidance,
@@ -30,7 +34,8 @@ from models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from models.base import stable_id
+from models.base import stable_id, utcnow
+from models.change import ChangeAction
 from models.guidance import GuidanceBase
 from models.location import LocationType
 from models.organization import OrganizationBase
@@ -171,8 +176,31 @@ def load_seed(session: Session, data_dir: Path = DATA_DIR) -> Counter[str]:
         service = session.exec(select(Service).where(Service.id == service_id)).one()
         session.refresh(service)
         index_service(session, service)
+    session.flush()
+    record_feed_baselines(session)
     session.commit()
     return ins.inserted
+
+
+def record_feed_baselines(session: Session) -> None:
+    """A `created` entry in the change feed for every live record that has none yet (seeded
+    records, and records from before the feed existed), so replaying the feed from the
+    start rebuilds the whole directory."""
+    for resource in RESOURCES.values():
+        table: Any = resource.table
+        logged = select(Change.resource_id).where(Change.resource_type == resource.type.value)
+        missing = session.scalars(
+            select(table.id)
+            .where(table.retired_at.is_(None), table.id.not_in(logged))
+            .order_by(table.id)
+        ).all()
+        for record_id in missing:
+            row = resource.load(session, record_id)
+            record = render(resource, row)
+            at = getattr(row, "last_modified", None) or utcnow()
+            record_change(
+                session, resource.type, record_id, ChangeAction.created, "seed", at, [], record
+            )
 
 
 def _load_service(ins: _Inserter, org_slug: str, org_id: uuid.UUID, s: SeedService) -> None:

@@ -27,7 +27,13 @@ def test_head_of_an_unknown_record_is_404(client: TestClient) -> None:
 def test_other_methods_are_405_problems_naming_get_and_head(
     client: TestClient, method: str
 ) -> None:
-    response = client.request(method, "/v1/services")
+    response = client.request(method, "/v1/taxonomies")  # a read-only collection
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
+
+
+def test_405_names_the_write_methods_where_there_are_some(client: TestClient) -> None:
+    response = client.put("/v1/services")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}

@@ -10,13 +10,17 @@ from models import Contact, Organization
 
 
 def organizations_query() -> Select[tuple[Organization]]:
-    return select(Organization).order_by(Organization.name, Organization.id)
+    return (
+        select(Organization)
+        .where(Organization.retired_at.is_(None))  # type: ignore[union-attr]
+        .order_by(Organization.name, Organization.id)
+    )
 
 
 def get_organization(session: Session, organization_id: uuid.UUID) -> Organization | None:
     return session.scalars(
         select(Organization)
-        .where(Organization.id == organization_id)
+        .where(Organization.id == organization_id, Organization.retired_at.is_(None))  # type: ignore[union-attr]
         .options(
             selectinload(Organization.services),  # type: ignore[arg-type]
             selectinload(Organization.phones),  # type: ignore[arg-type]

@@ -14,7 +14,11 @@ def reporting_channels_query(
     method: ChannelMethod | None = None,
     suitable_for: SuitableFor | None = None,
 ) -> Select[tuple[ReportingChannel]]:
-    query = select(ReportingChannel).order_by(ReportingChannel.name, ReportingChannel.id)
+    query = (
+        select(ReportingChannel)
+        .where(ReportingChannel.retired_at.is_(None))  # type: ignore[union-attr]
+        .order_by(ReportingChannel.name, ReportingChannel.id)
+    )
     if urgency is not None:
         query = query.where(ReportingChannel.urgency == urgency.value)
     if method is not None:
@@ -28,4 +32,9 @@ def reporting_channels_query(
 
 
 def get_reporting_channel(session: Session, channel_id: uuid.UUID) -> ReportingChannel | None:
-    return session.get(ReportingChannel, channel_id)
+    return session.scalars(
+        select(ReportingChannel).where(
+            ReportingChannel.id == channel_id,
+            ReportingChannel.retired_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()

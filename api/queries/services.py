@@ -75,7 +75,7 @@ def filtered_service_ids(
         if search:  # only punctuation or symbols: nothing can match
             query = query.where(false())
 
-    conditions = []
+    conditions = [Service.retired_at.is_(None)]  # type: ignore[union-attr]
     if filters.taxonomy_term_id is not None:
         terms = _term_and_descendants(session, filters.taxonomy_term_id)
         conditions.append(
@@ -99,7 +99,7 @@ def filtered_service_ids(
         conditions.append(
             and_(Service.maximum_age.is_not(None), Service.maximum_age <= filters.maximum_age)  # type: ignore[union-attr]
         )
-    return query.where(*conditions) if conditions else query
+    return query.where(*conditions)
 
 
 def _ordered(query: Select, ids: Select) -> Select:  # type: ignore[type-arg]
@@ -137,7 +137,9 @@ def iter_services(session: Session, filters: ServiceFilters, chunk: int = 200) -
 
 def get_service(session: Session, service_id: uuid.UUID) -> Service | None:
     return session.scalars(
-        select(Service).where(Service.id == service_id).options(*FULL_SERVICE)
+        select(Service)
+        .where(Service.id == service_id, Service.retired_at.is_(None))  # type: ignore[union-attr]
+        .options(*FULL_SERVICE)
     ).first()
 
 
@@ -160,7 +162,8 @@ def list_service_at_locations(
 def get_service_at_location(session: Session, sal_id: uuid.UUID) -> ServiceAtLocation | None:
     return session.scalars(
         select(ServiceAtLocation)
-        .where(ServiceAtLocation.id == sal_id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)  # type: ignore[arg-type]
+        .where(ServiceAtLocation.id == sal_id, Service.retired_at.is_(None))  # type: ignore[union-attr]
         .options(
             selectinload(ServiceAtLocation.service).options(*FULL_SERVICE)  # type: ignore[arg-type]
         )

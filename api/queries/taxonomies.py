@@ -22,7 +22,11 @@ def get_taxonomy(session: Session, taxonomy_id: uuid.UUID) -> Taxonomy | None:
 def taxonomy_terms_query(
     taxonomy_id: uuid.UUID | None = None, parent_id: uuid.UUID | None = None
 ) -> Select[tuple[TaxonomyTerm]]:
-    query = select(TaxonomyTerm).order_by(TaxonomyTerm.name, TaxonomyTerm.id)
+    query = (
+        select(TaxonomyTerm)
+        .where(TaxonomyTerm.retired_at.is_(None))  # type: ignore[union-attr]
+        .order_by(TaxonomyTerm.name, TaxonomyTerm.id)
+    )
     if taxonomy_id is not None:
         query = query.where(TaxonomyTerm.taxonomy_id == taxonomy_id)
     if parent_id is not None:
@@ -31,4 +35,6 @@ def taxonomy_terms_query(
 
 
 def get_taxonomy_term(session: Session, term_id: uuid.UUID) -> TaxonomyTerm | None:
-    return session.get(TaxonomyTerm, term_id)
+    return session.scalars(
+        select(TaxonomyTerm).where(TaxonomyTerm.id == term_id, TaxonomyTerm.retired_at.is_(None))  # type: ignore[union-attr]
+    ).first()

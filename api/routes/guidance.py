@@ -10,7 +10,7 @@ from api.errors import problem_responses
 from api.paging import Page, Paging
 from api.queries.guidance import get_guidance, guidance_query
 from api.queries.listing import fetch_page
-from api.rendering import found, json_response, page_response, parse_id
+from api.rendering import RECORD_WITH_ETAG, found, page_response, parse_id, record_response
 from models.guidance import GuidanceCategory, GuidancePublic
 
 router = APIRouter(prefix="/guidance", tags=["Guidance"])
@@ -37,9 +37,9 @@ def list_guidance_route(
     operation_id="getGuidance",
     summary="Get one piece of guidance",
     response_model=GuidancePublic,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_guidance_route(id: str, session: SessionDep) -> Response:
     guidance_id = parse_id(id)
     guidance = found(get_guidance(session, guidance_id), "guidance", guidance_id)
-    return json_response(GuidancePublic.model_validate(guidance))
+    return record_response(GuidancePublic.model_validate(guidance))

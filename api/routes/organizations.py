@@ -8,7 +8,7 @@ from api.errors import problem_responses
 from api.paging import Page, Paging
 from api.queries.listing import fetch_page
 from api.queries.organizations import get_organization, organizations_query
-from api.rendering import found, json_response, page_response, parse_id
+from api.rendering import RECORD_WITH_ETAG, found, page_response, parse_id, record_response
 from models.organization import OrganizationPublic
 from models.organization_full import OrganizationFull
 
@@ -32,11 +32,11 @@ def list_organizations_route(session: SessionDep, paging: Paging) -> Response:
     operation_id="getOrganization",
     summary="Get a fully nested organisation with its services",
     response_model=OrganizationFull,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_organization_route(id: str, session: SessionDep) -> Response:
     organization_id = parse_id(id)
     organization = found(
         get_organization(session, organization_id), "organization", organization_id
     )
-    return json_response(OrganizationFull.model_validate(organization))
+    return record_response(OrganizationFull.model_validate(organization))

@@ -10,7 +10,7 @@ from api.errors import problem_responses
 from api.paging import Page, Paging
 from api.queries.listing import fetch_page
 from api.queries.reporting_channels import get_reporting_channel, reporting_channels_query
-from api.rendering import found, json_response, page_response, parse_id
+from api.rendering import RECORD_WITH_ETAG, found, page_response, parse_id, record_response
 from models.reporting_channel import ChannelMethod, ReportingChannelPublic, SuitableFor, Urgency
 
 router = APIRouter(prefix="/reporting_channels", tags=["Reporting channels"])
@@ -43,9 +43,9 @@ def list_reporting_channels_route(
     operation_id="getReportingChannel",
     summary="Get a reporting channel",
     response_model=ReportingChannelPublic,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_reporting_channel_route(id: str, session: SessionDep) -> Response:
     channel_id = parse_id(id)
     channel = found(get_reporting_channel(session, channel_id), "reporting channel", channel_id)
-    return json_response(ReportingChannelPublic.model_validate(channel))
+    return record_response(ReportingChannelPublic.model_validate(channel))

@@ -7,7 +7,7 @@ from api.deps import SessionDep
 from api.errors import problem_responses
 from api.paging import Page, Paging
 from api.queries.services import get_service_at_location, list_service_at_locations
-from api.rendering import found, json_response, page_response, parse_id
+from api.rendering import RECORD_WITH_ETAG, found, page_response, parse_id, record_response
 from api.routes.services import ServiceFiltersDep
 from models.service_at_location_views import ServiceAtLocationFull, ServiceAtLocationItem
 
@@ -34,9 +34,9 @@ def list_service_at_locations_route(
     operation_id="getServiceAtLocation",
     summary="Get a fully nested service at a location",
     response_model=ServiceAtLocationFull,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_service_at_location_route(id: str, session: SessionDep) -> Response:
     sal_id = parse_id(id)
     sal = found(get_service_at_location(session, sal_id), "service_at_location", sal_id)
-    return json_response(ServiceAtLocationFull.model_validate(sal))
+    return record_response(ServiceAtLocationFull.model_validate(sal))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.responses import Response, StreamingResponse
 
+from api.auth import AdminDep
 from api.deps import SessionDep
 from api.errors import problem_responses
 from api.paging import Page, Paging
@@ -22,7 +23,20 @@ from api.queries.services import (
     iter_services,
     list_services,
 )
-from api.rendering import found, json_response, ndjson_lines, page_response, parse_id
+from api.rendering import (
+    ETAG_HEADER,
+    RECORD_WITH_ETAG,
+    found,
+    ndjson_lines,
+    page_response,
+    parse_id,
+    record_response,
+)
+from api.routes.record_writes import IfMatch
+from api.writes.records import verify_service
+from api.writes.resources import RESOURCES
+from api.writes.responses import published_response
+from models.change import ResourceType
 from models.service import ServiceFull, ServiceMinimal, ServicePublic
 
 router = APIRouter(prefix="/services", tags=["Services"])
@@ -154,9 +168,28 @@ def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:
     operation_id="getService",
     summary="Get a fully nested service",
     response_model=ServiceFull,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_service_route(id: str, session: SessionDep) -> Response:
     service_id = parse_id(id)
     service = found(get_service(session, service_id), "service", service_id)
-    return json_response(ServiceFull.model_validate(service))
+    return record_response(ServiceFull.model_validate(service))
+
+
+@router.post(
+    "/{id}/verify",
+    operation_id="verifyService",
+    summary="Mark a service as verified (administrators)",
+    description="Sets `assured_date` to today; `last_modified` does not change.",
+    response_model=ServiceFull,
+    responses={
+        200: {"description": "The service, verified.", "headers": ETAG_HEADER},
+        **problem_responses(401, 403, 404, 412, 428),
+    },
+)
+def verify_service_route(
+    id: str, request: Request, admin: AdminDep, if_match: IfMatch = None
+) -> Response:
+    resource = RESOURCES[ResourceType.service]
+    outcome = verify_service(request.app.state.engine, resource, parse_id(id), if_match, admin)
+    return published_response(outcome)

@@ -16,7 +16,7 @@ from api.queries.taxonomies import (
     taxonomies_query,
     taxonomy_terms_query,
 )
-from api.rendering import found, json_response, page_response, parse_id
+from api.rendering import RECORD_WITH_ETAG, found, page_response, parse_id, record_response
 from models.taxonomy import TaxonomyFull, TaxonomyPublic, TaxonomyTermPublic
 
 router = APIRouter(tags=["Taxonomies"])
@@ -39,12 +39,12 @@ def list_taxonomies_route(session: SessionDep, paging: Paging) -> Response:
     operation_id="getTaxonomy",
     summary="Get a taxonomy",
     response_model=TaxonomyFull,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_taxonomy_route(id: str, session: SessionDep) -> Response:
     taxonomy_id = parse_id(id)
     taxonomy = found(get_taxonomy(session, taxonomy_id), "taxonomy", taxonomy_id)
-    return json_response(TaxonomyFull.model_validate(taxonomy))
+    return record_response(TaxonomyFull.model_validate(taxonomy))
 
 
 @router.get(
@@ -73,9 +73,9 @@ def list_taxonomy_terms_route(
     operation_id="getTaxonomyTerm",
     summary="Get a taxonomy term",
     response_model=TaxonomyTermPublic,
-    responses=problem_responses(404),
+    responses={**RECORD_WITH_ETAG, **problem_responses(404)},
 )
 def get_taxonomy_term_route(id: str, session: SessionDep) -> Response:
     term_id = parse_id(id)
     term = found(get_taxonomy_term(session, term_id), "taxonomy term", term_id)
-    return json_response(TaxonomyTermPublic.model_validate(term))
+    return record_response(TaxonomyTermPublic.model_validate(term))

@@ -1,0 +1,1 @@
+"""The write side: partners' and administrators' changes, reviewed, versioned and recorded."""

@@ -178,6 +178,18 @@ def _require_if_match(if_match: str | None) -> str:
     return if_match.strip()
 
 
+def _lock_as_read(
+    session: Session, resource: Resource, record_id: uuid.UUID, if_match: str | None
+) -> tuple[Any, dict[str, Any], str]:
+    """Lock the record and check the caller read it as it is now: (row, its body, ETag)."""
+    expected = _require_if_match(if_match)
+    row = _lock(session, resource, record_id)
+    before = render(resource, row)
+    if etag_of(before) != expected:
+        raise PreconditionFailed("The record has changed since you read it; GET it again.")
+    return row, before, expected
+
+
 def _visible(session: Session, resource: Resource, record_id: uuid.UUID) -> Any:
     row = resource.load(session, record_id)
     if row is None:
@@ -300,11 +312,7 @@ def update_record(
             resource.partner_may_edit,
             resource.owner(_visible(session, resource, record_id)),
         )
-        expected = _require_if_match(if_match)
-        row = _lock(session, resource, record_id)
-        before = render(resource, row)
-        if etag_of(before) != expected:
-            raise PreconditionFailed("The record has changed since you read it; GET it again.")
+        row, before, expected = _lock_as_read(session, resource, record_id, if_match)
         data = _patched(session, resource, before, patch)
         moved_to = getattr(data, "organization_id", None)
         if moved_to is not None and moved_to != getattr(row, "organization_id", moved_to):
@@ -334,11 +342,7 @@ def retire_record(
             resource.partner_may_retire,
             resource.owner(_visible(session, resource, record_id)),
         )
-        expected = _require_if_match(if_match)
-        row = _lock(session, resource, record_id)
-        before = render(resource, row)
-        if etag_of(before) != expected:
-            raise PreconditionFailed("The record has changed since you read it; GET it again.")
+        row, before, _ = _lock_as_read(session, resource, record_id, if_match)
         blocker = _retirement_blocker(session, row)
         if blocker:
             raise Conflict(blocker)
@@ -385,11 +389,7 @@ def verify_service(
     does not (nothing in it changed)."""
     with Session(engine) as session:
         _may(caller, False, None)
-        expected = _require_if_match(if_match)
-        row = _lock(session, resource, record_id)
-        before = render(resource, row)
-        if etag_of(before) != expected:
-            raise PreconditionFailed("The record has changed since you read it; GET it again.")
+        row, before, _ = _lock_as_read(session, resource, record_id, if_match)
         at = now()
         row.assured_date = at.date()
         session.add(row)

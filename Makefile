@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi install seed clean
+.PHONY: run test lint format openapi install seed clean bench bench-scale
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ format: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.export_openapi openapi/openapi.json
+
+# Benchmarks print tables; they are never part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m benchmarks.scale
 
 clean:
 	rm -rf $(VENV) var/*.db

@@ -7,15 +7,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from api.body_limit import BodyLimit
+from api.compression import Gzip
 from api.db import make_engine
 from api.errors import install_problem_handlers
 from api.head_requests import HeadAsGet
 from api.openapi_doc import build_openapi
 from api.private_responses import PrivateWhenAuthenticated
+from api.rate_limit import RateLimit
+from api.rate_limit_stores import store_for
+from api.response_cache import EXPOSED_HEADERS, CachePolicy, ResponseCache
 from api.routes import (
     change_requests,
     changes,
     guidance,
+    health,
     organizations,
     reporting_channels,
     root,
@@ -45,6 +50,16 @@ WRITABLE = (
 )
 
 
+def cache_policy(settings: Settings) -> CachePolicy:
+    return CachePolicy(
+        max_age=settings.cache_max_age,
+        stale_while_revalidate=settings.cache_stale_while_revalidate,
+        stale_if_error=settings.cache_stale_if_error,
+        max_bytes=settings.response_cache_mb * 1024 * 1024,
+        gzip_min_bytes=settings.gzip_min_bytes,
+    )
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -56,7 +71,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url="/redoc",
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    app.state.engine = engine or make_engine(
+        settings.database_url,
+        echo=settings.sql_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        connect_timeout=settings.db_connect_timeout,
+    )
 
     v1 = APIRouter(prefix="/v1")
     for module in (
@@ -76,16 +98,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         add_write_routes(writes, RESOURCES[resource_type], path, noun)
         v1.include_router(writes)
     app.include_router(v1)
+    app.include_router(health.router)
 
+    # Listed innermost first. A cache hit skips everything inside the cache; gzip covers
+    # what is not cached (authenticated responses, NDJSON streams).
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(PrivateWhenAuthenticated)
+    app.add_middleware(Gzip, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Location"],
+        expose_headers=EXPOSED_HEADERS,
     )
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
-    app.add_middleware(PrivateWhenAuthenticated)
+    app.add_middleware(ResponseCache, engine=app.state.engine, policy=cache_policy(settings))
+    app.add_middleware(
+        RateLimit,
+        engine=app.state.engine,
+        store=store_for(settings, app.state.engine),
+        window=settings.rate_limit_window_seconds,
+        anonymous=settings.rate_limit_anonymous,
+        per_key=settings.rate_limit_key,
+        secret=settings.rate_limit_secret,
+    )
     app.add_middleware(HeadAsGet)
     install_problem_handlers(app)
 

@@ -7,6 +7,8 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -143,8 +145,25 @@ def _on_unexpected(_request: Request, _exc: Exception) -> Response:
     return problem(500, "Internal Server Error", "Something went wrong on our side.", "internal")
 
 
+def database_unavailable() -> ProblemResponse:
+    """A lost connection, a full pool or a locked file: the client may simply try again."""
+    return problem(
+        503,
+        "Service Unavailable",
+        "The directory's database cannot be reached just now; try again shortly.",
+        "unavailable",
+        headers={"Retry-After": "5", "Cache-Control": "no-store"},
+    )
+
+
+def _on_database_unreachable(_request: Request, _exc: Exception) -> Response:
+    return database_unavailable()
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)
+    for unreachable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unreachable, _on_database_unreachable)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
@@ -262,6 +281,25 @@ _DOCUMENTED: dict[int | str, tuple[str, dict[str, Any]]] = {
         _raised(
             PreconditionRequired,
             "Send If-Match with the record's current ETag (from a GET) to change it.",
+        ),
+    ),
+    429: (
+        "Too many requests from this client (or key) in the current window: wait `Retry-After` "
+        "seconds. See RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset on any response.",
+        _example(
+            429,
+            "Too Many Requests",
+            "rate-limited",
+            "At most 600 requests per 60 seconds; try again in 17 s.",
+        ),
+    ),
+    503: (
+        "The database cannot be reached just now; retry after `Retry-After` seconds.",
+        _example(
+            503,
+            "Service Unavailable",
+            "unavailable",
+            "The directory's database cannot be reached just now; try again shortly.",
         ),
     ),
     "4XX": (

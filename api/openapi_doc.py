@@ -41,6 +41,19 @@ and propose its reporting channels.
 
 Every applied change is in the record's history (`GET …/{id}/history`, administrators) and
 in the public feed `GET /v1/changes`.
+
+## Caching and fair use
+
+Anonymous reads are public and cacheable: `ETag`, `Last-Modified`,
+`Cache-Control: public, max-age=60, stale-while-revalidate=60, stale-if-error=86400`,
+`Access-Control-Allow-Origin: *`, and gzip when asked (`Accept-Encoding: gzip`). Send
+`If-None-Match` with the ETag you have to get `304 Not Modified` (no body) while nothing
+changed. A write is visible to the next read at once. Requests with a key are
+`Cache-Control: private, no-store`.
+
+Requests are limited per client address (anonymous) and per key, per minute; every
+response says `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`, and a client
+over its limit gets `429` with `Retry-After`.
 """
 
 
@@ -77,12 +90,13 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             schemas[name] = _drop_null_branches(schema)
     examples = load_examples()
     for path in spec["paths"].values():
-        for operation in path.values():
+        for method, operation in path.items():
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _drop_null_branches(parameter["schema"])
                 if parameter["in"] == "header" and parameter["name"] == "If-Match":
                     # Optional to FastAPI only so that a missing one gets our 428, not a 400.
                     parameter["required"] = True
+            _add_common_responses(method, operation)
             _document_problems(operation)
             _add_examples(operation, examples.get(operation["operationId"], {}))
     _add_id_examples(spec["paths"])
@@ -94,6 +108,35 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 
 
 PROBLEM = "application/problem+json"
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def _add_common_responses(method: str, operation: dict[str, Any]) -> None:
+    """What any operation may answer besides its own responses: 429 and 503, and for a GET
+    the 304 of a matching `If-None-Match` (api/response_cache.py, api/rate_limit.py)."""
+    from api.errors import problem_responses  # api.errors uses this module
+
+    responses = operation["responses"]
+    if method == "get":
+        responses.setdefault(
+            "304",
+            {
+                "description": "Not Modified: the `If-None-Match` ETag is still current. No body.",
+                "headers": {
+                    "ETag": {"description": "The current ETag.", "schema": {"type": "string"}}
+                },
+            },
+        )
+    for status, problem in problem_responses(429, 503).items():
+        documented = {k: v for k, v in problem.items() if k != "model"}
+        responses.setdefault(str(status), {**documented, "headers": _RETRY_AFTER})
 
 
 def _document_problems(operation: dict[str, Any]) -> None:

@@ -23,6 +23,44 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default=["*"], description="Origins allowed by CORS.")
     sql_echo: bool = False
+    db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connections kept open.")
+    db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
+    db_pool_timeout: float = Field(
+        default=10, gt=0, description="Seconds a request waits for a connection, then 503."
+    )
+    db_connect_timeout: int = Field(
+        default=5, ge=1, description="Seconds to wait for PostgreSQL to accept a connection."
+    )
+
+    # HTTP caching of anonymous reads (docs/caching.md).
+    cache_max_age: int = Field(
+        default=60, ge=0, description="Seconds browsers and CDNs may reuse an anonymous read."
+    )
+    cache_stale_while_revalidate: int = Field(
+        default=60, ge=0, description="Seconds a cache may serve a stale read while it refetches."
+    )
+    cache_stale_if_error: int = Field(
+        default=86400, ge=0, description="Seconds a cache may serve a stale read while we are down."
+    )
+    response_cache_mb: int = Field(
+        default=64, ge=0, description="Memory per process for ready-made responses; 0 turns it off."
+    )
+    gzip_min_bytes: int = Field(default=1024, ge=1, description="Smallest body sent gzipped.")
+
+    # Rate limits (requests per window; 0 turns a limit off).
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_anonymous: int = Field(
+        default=600, ge=0, description="Requests per window from one anonymous client address."
+    )
+    rate_limit_key: int = Field(default=6000, ge=0, description="Requests per window per API key.")
+    rate_limit_secret: str = Field(
+        default="helpdir",
+        description="Keys the hashes the limiter stores instead of addresses and keys; set a "
+        "random value in production, the same in every process.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db: the limiter's store (else the database)."
+    )
 
 
 @lru_cache

@@ -5,9 +5,11 @@ from models.attribute import Attribute
 from models.change import Change
 from models.change_request import ChangeRequest
 from models.contact_details import Contact, Language, Phone, Schedule, ServiceArea
+from models.dataset_state import DatasetState
 from models.guidance import Guidance
 from models.location import Location, ServiceAtLocation
 from models.organization import Organization
+from models.rate_limit import RateLimitWindow
 from models.reporting_channel import ReportingChannel
 from models.search_term import SearchTerm
 from models.service import Service
@@ -21,11 +23,13 @@ __all__ = [
     "Attribute",
     "Citation",
     "Contact",
+    "DatasetState",
     "Guidance",
     "Language",
     "Location",
     "Organization",
     "Phone",
+    "RateLimitWindow",
     "ReportingChannel",
     "Schedule",
     "SearchTerm",

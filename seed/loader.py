@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
+from api.dataset_version import lock_dataset
 from api.search import index_service
 from api.writes.history import record_change
 from api.writes.resources import RESOURCES, render
@@ -109,6 +110,7 @@ def _link_type(ref: str) -> str:
 def load_seed(session: Session, data_dir: Path = DATA_DIR) -> Counter[str]:
     """Load the seed; returns how many rows of each table were inserted."""
     bundle = read_seed(data_dir)
+    lock_dataset(session)
     ins = _Inserter(session)
 
     for s in bundle.sources:

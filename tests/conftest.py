@@ -19,6 +19,10 @@ from api.db import make_engine
 from api.settings import Settings
 from seed.loader import load_seed
 
+# The suite sends thousands of requests from one client; tests of the limiter turn it on.
+os.environ.setdefault("RATE_LIMIT_ANONYMOUS", "0")
+os.environ.setdefault("RATE_LIMIT_KEY", "0")
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 

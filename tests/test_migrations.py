@@ -130,3 +130,37 @@ def test_cli_migrate_uses_database_url(
     assert result.exit_code == 0, result.output
     assert "migrated to head" in result.output
     assert _tables(engine_for) == MODEL_TABLES | {"alembic_version"}
+
+
+REVISIONS = [
+    script.revision
+    for script in ScriptDirectory.from_config(migrate.alembic_config("")).walk_revisions()
+]
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_every_revision_upgrades_to_head_and_back(
+    revision: str, empty_database_url: str, engine_for: Engine
+) -> None:
+    """A database left at any earlier release reaches head, undoes to base, and returns."""
+    migrate.upgrade(empty_database_url, revision)
+    assert _revision(engine_for) == revision
+    migrate.upgrade(empty_database_url)
+    assert _revision(engine_for) == _head(empty_database_url)
+    assert _schema_drift(engine_for) == []
+    migrate.downgrade(empty_database_url, revision)
+    assert _revision(engine_for) == revision
+    migrate.downgrade(empty_database_url, "base")
+    assert _tables(engine_for) <= {"alembic_version"}
+    migrate.upgrade(empty_database_url)
+    assert _tables(engine_for) == MODEL_TABLES | {"alembic_version"}
+
+
+def test_the_dataset_version_row_comes_with_the_migration(migrated_database_url: str) -> None:
+    engine = make_engine(migrated_database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, version FROM dataset_state")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [(1, 1)]

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from api.dataset_version import holds_dataset_lock
 from models import Change
 from models.change import ChangeAction, ResourceType
 
@@ -32,6 +33,9 @@ def record_change(
     fields: list[dict[str, Any]],
     record: dict[str, Any] | None,
 ) -> None:
+    if not holds_dataset_lock(session):
+        # Without the lock, cached responses would outlive this change (lock_dataset).
+        raise RuntimeError("record_change needs lock_dataset(session) first")
     session.add(
         Change(
             resource_type=resource_type,

@@ -10,6 +10,7 @@ is held as a change request for an administrator.
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
 from api.auth import Caller
+from api.dataset_version import lock_dataset
 from api.errors import (
     Conflict,
     Forbidden,
@@ -65,6 +67,14 @@ class Held:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def _write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose first statement takes the dataset lock (api/dataset_version.py)."""
+    with Session(engine) as session:
+        lock_dataset(session)
+        yield session
 
 
 # -- permissions --------------------------------------------------------------------------
@@ -282,7 +292,7 @@ def _insert(
 def create_record(
     engine: Engine, resource: Resource, payload: dict[str, Any], caller: Caller
 ) -> Published | Held:
-    with Session(engine) as session:
+    with _write_session(engine) as session:
         data = _validate(session, resource, payload)
         owner = resource.owner(data) if resource.partner_may_create else None
         _may(caller, resource.partner_may_create, owner)
@@ -306,7 +316,7 @@ def update_record(
     if_match: str | None,
     caller: Caller,
 ) -> Published | Held:
-    with Session(engine) as session:
+    with _write_session(engine) as session:
         _may(
             caller,
             resource.partner_may_edit,
@@ -336,7 +346,7 @@ def retire_record(
     if_match: str | None,
     caller: Caller,
 ) -> None:
-    with Session(engine) as session:
+    with _write_session(engine) as session:
         _may(
             caller,
             resource.partner_may_retire,
@@ -387,7 +397,7 @@ def verify_service(
 ) -> Published:
     """An administrator confirms the record is right: `assured_date` moves, `last_modified`
     does not (nothing in it changed)."""
-    with Session(engine) as session:
+    with _write_session(engine) as session:
         _may(caller, False, None)
         row, before, _ = _lock_as_read(session, resource, record_id, if_match)
         at = now()
@@ -444,7 +454,7 @@ def _hold(
 def approve_request(
     engine: Engine, resources: dict[Any, Resource], request_id: uuid.UUID, caller: Caller
 ) -> tuple[ChangeRequest, Published]:
-    with Session(engine) as session:
+    with _write_session(engine) as session:
         request = _pending(session, request_id)
         resource = resources[request.resource_type]
         actor = f"{request.requested_by} (approved by {caller.name})"

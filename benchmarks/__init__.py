@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic directories and the measurements run against them."""

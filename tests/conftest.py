@@ -2,6 +2,7 @@
 set) shared by read-only tests, and fresh empty databases for tests that write."""
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,13 +32,22 @@ def pytest_report_header() -> str:
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
 
 
-def _new_database_url(tmp_dir: Path) -> str:
+def _new_database_url(tmp_dir: Path, template: str | None = None) -> str:
+    """A new database: empty, or a copy of `template` (a database made by this module)."""
     if not POSTGRES_URL:
-        return f"sqlite:///{tmp_dir / f'{uuid.uuid4().hex}.db'}"
+        path = tmp_dir / f"{uuid.uuid4().hex}.db"
+        if template is not None:
+            source = Path(make_url(template).database or "")
+            shutil.copyfile(source, path)
+            wal = source.with_name(source.name + "-wal")  # none once its engine is disposed
+            if wal.exists():
+                shutil.copyfile(wal, path.with_name(path.name + "-wal"))
+        return f"sqlite:///{path}"
     name = f"helpdir_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -60,11 +70,34 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     _drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrated once per run; tests get copies (much faster than migrating each time)."""
+    url = _new_database_url(tmp_path_factory.mktemp("templates"))
+    migrate.upgrade(url)
+    yield url
+    _drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(
+    tmp_path_factory: pytest.TempPathFactory, migrated_template: str
+) -> Iterator[str]:
+    url = _new_database_url(tmp_path_factory.mktemp("templates"), migrated_template)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_seed(session)
+    engine.dispose()  # closes every connection: SQLite folds its WAL back into the file
+    yield url
+    _drop_database(url)
+
+
 @pytest.fixture
-def migrated_database_url(empty_database_url: str) -> str:
+def migrated_database_url(tmp_path: Path, migrated_template: str) -> Iterator[str]:
     """A fresh database at the head migration, with no data."""
-    migrate.upgrade(empty_database_url)
-    return empty_database_url
+    url = _new_database_url(tmp_path, migrated_template)
+    yield url
+    _drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -98,10 +131,10 @@ def client(app: FastAPI) -> TestClient:
 
 
 @pytest.fixture
-def seeded_engine(migrated_database_url: str) -> Iterator[Engine]:
-    """A private seeded database for a test that changes data."""
-    engine = make_engine(migrated_database_url)
-    with Session(engine) as session:
-        load_seed(session)
+def seeded_engine(tmp_path: Path, seeded_template: str) -> Iterator[Engine]:
+    """A private seeded database for a test that changes data (a copy of the template)."""
+    url = _new_database_url(tmp_path, seeded_template)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+    _drop_database(url)

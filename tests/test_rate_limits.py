@@ -180,6 +180,10 @@ def build(
     store_url: str | None = (
         request.getfixturevalue("store_url") if "store_url" in request.fixturenames else None
     )
+    database_url = migrated_database_url
+    if "seeded_engine" in request.fixturenames:  # the test needs the seed data
+        seeded: Engine = request.getfixturevalue("seeded_engine")
+        database_url = seeded.url.render_as_string(hide_password=False)
     built: list[Limited] = []
 
     def make(
@@ -193,7 +197,7 @@ def build(
         chosen = store_url if redis_url == USE_STORE else redis_url
         app = create_app(
             Settings(
-                database_url=migrated_database_url,
+                database_url=database_url,
                 rate_limit_anonymous=anonymous,
                 rate_limit_key=key,
                 rate_limit_window_seconds=window,

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi install seed clean bench bench-scale
+.PHONY: run test lint format openapi install seed clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,6 @@ openapi: $(STAMP)
 # Benchmarks print tables; they are never part of `make test`.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench
-
-bench-scale: $(STAMP)
-	$(BIN)/python -m benchmarks.scale
 
 clean:
 	rm -rf $(VENV) var/*.db

@@ -91,3 +91,24 @@ def ranked_matches(words_: list[str]) -> Select[tuple[uuid.UUID, int]]:
         .group_by(hits.c.service_id)
         .having(func.count() == len(words_))
     )
+
+
+def rebuild_search_index(session: Session, chunk: int = 500) -> None:
+    """Index every service from scratch, e.g. after a bulk load that bypassed the writes."""
+    from sqlalchemy.orm import selectinload
+
+    session.execute(delete(SearchTerm))
+    ids = list(session.scalars(select(Service.id).order_by(Service.id)))
+    for start in range(0, len(ids), chunk):
+        services = session.scalars(
+            select(Service)
+            .where(Service.id.in_(ids[start : start + chunk]))  # type: ignore[union-attr]
+            .options(selectinload(Service.organization), selectinload(Service.attributes))  # type: ignore[arg-type]
+        )
+        for service in services:
+            session.add_all(
+                SearchTerm(service_id=service.id, term=term, weight=weight)
+                for term, weight in service_weights(service).items()
+            )
+        session.flush()
+        session.expunge_all()

@@ -1,7 +1,7 @@
 """The HSDS Page envelope and the page/per_page parameters every list takes."""
 
 import math
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -48,14 +48,19 @@ class Page(BaseModel, Generic[T]):
 
 
 def make_page(contents: list[T], total_items: int, params: PageParams) -> Page[T]:
+    return Page(**page_fields(contents, total_items, params))
+
+
+def page_fields(contents: list[Any], total_items: int, params: PageParams) -> dict[str, Any]:
+    """The envelope as a dict in `Page`'s field order, for rows already in their JSON shape."""
     total_pages = math.ceil(total_items / params.per_page) if total_items else 0
-    return Page(
-        total_items=total_items,
-        total_pages=total_pages,
-        page_number=params.page,
-        size=len(contents),
-        first_page=params.page == 1,
-        last_page=params.page >= total_pages,
-        empty=not contents,
-        contents=contents,
-    )
+    return {
+        "total_items": total_items,
+        "total_pages": total_pages,
+        "page_number": params.page,
+        "size": len(contents),
+        "first_page": params.page == 1,
+        "last_page": params.page >= total_pages,
+        "empty": not contents,
+        "contents": contents,
+    }

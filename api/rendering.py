@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from api.errors import NotFound
-from api.paging import PageParams, make_page
+from api.paging import PageParams, make_page, page_fields
 
 
 def to_json(model: BaseModel) -> bytes:
@@ -52,6 +52,30 @@ def page_response(
     """A Page envelope of `rows` shown as `shape`."""
     contents = [shape.model_validate(row) for row in rows]
     return json_response(make_page(contents, total, params))
+
+
+# Dicts built in a model's shape (api/queries/service_export.py) hold datetimes, dates and
+# strings; with this option orjson writes a UTC time with "Z", as pydantic does.
+_RECORD_OPTION = orjson.OPT_UTC_Z
+
+
+def record_json(record: dict[str, Any]) -> bytes:
+    """A dict already in its public model's shape (empty fields left out) as JSON."""
+    return orjson.dumps(record, option=_RECORD_OPTION)
+
+
+def records_page_response(
+    contents: list[dict[str, Any]], total: int, params: PageParams
+) -> Response:
+    """A Page envelope of dicts already in their public shape: no model per row."""
+    body = orjson.dumps(page_fields(contents, total, params), option=_RECORD_OPTION)
+    return Response(body, media_type="application/json")
+
+
+def record_dict_response(record: dict[str, Any]) -> Response:
+    """`record_response` for a dict already in its public shape: the same bytes and ETag."""
+    body = record_json(record)
+    return Response(body, media_type="application/json", headers={"ETag": etag_for(body)})
 
 
 def ndjson_lines(models: Iterable[BaseModel]) -> Iterator[bytes]:

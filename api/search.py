@@ -1,19 +1,48 @@
-"""Full-text search that behaves the same on SQLite and PostgreSQL.
+"""Full-text search with each engine's own index and one results contract on both.
 
-Each service's words (its names, descriptions, eligibility, organisation and taxonomy
-terms) are folded (lower case, accents removed) and stored in `search_term` with a weight
-by where they occur. A query matches a service when every query word is a prefix of one
-of its words; services are ranked by the summed weights, so a name beats a description.
+Design (docs/search.md has the longer version):
+
+- Words are made once, in Python: `fold` (case-fold, strip accents) then `words` (runs of
+  letters and digits). Both engines index exactly these words, so tokenising, accents and
+  case can never differ between them: SQLite's FTS5 `ascii` tokenizer and PostgreSQL's
+  `array_to_tsvector` only cut the stored text at spaces.
+- Each service has one `search_document` row: its words by weight class (service name;
+  alternate and organisation names; taxonomy term names; descriptions), each word once,
+  in its heaviest class. SQLite indexes it with the FTS5 table `search_fts` (external
+  content, kept in step by triggers); PostgreSQL with a GIN index over
+  `helpdir_search_vector(...)`. Both are built by migration 0004.
+- A service matches when every query word is a prefix of one of its words: the engine's
+  index answers that (`"word"*` in FTS5, `'word':*` in a tsquery), over bound parameters.
+- Rank is the same SQL on both engines, over the stored words, not bm25/ts_rank (which
+  differ between engines and drift with the data): per query word, the weight of the
+  heaviest class holding a word it starts, doubled when it is that whole word, and 1
+  when it is only in the descriptions. Ties go by name, then id (api/queries/services.py).
 """
 
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Select, case, delete, func, literal, select, union_all
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    delete,
+    insert,
+    literal,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlmodel import Session
 
-from models import SearchTerm, Service
+from models import Attribute, Organization, SearchDocument, Service, TaxonomyTerm
 
 MAX_QUERY_WORDS = 12
 MAX_WORD = 64
@@ -24,11 +53,26 @@ WEIGHT_ORGANIZATION_NAME = 6
 WEIGHT_TERM = 3
 WEIGHT_TEXT = 1
 
+# search_document column of each weight class, heaviest first.
+CLASS_COLUMNS = {
+    WEIGHT_SERVICE_NAME: "name",
+    WEIGHT_ORGANIZATION_NAME: "other_names",
+    WEIGHT_TERM: "terms",
+    WEIGHT_TEXT: "body",
+}
+
+# Engine objects made by migration 0004 outside the models (see `is_index_object`).
+FTS_TABLE = "search_fts"
+POSTGRESQL_VECTOR = "vector"
+POSTGRESQL_VECTOR_INDEX = "ix_search_document_vector"
+
 _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Café" and "cafe" are the same word."""
+    if text.isascii():  # the common case, and much faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -44,71 +88,207 @@ def query_words(query: str) -> list[str]:
     return list(unique)[:MAX_QUERY_WORDS]
 
 
-def service_weights(service: Service) -> dict[str, int]:
-    weighted: list[tuple[str | None, int]] = [
-        (service.name, WEIGHT_SERVICE_NAME),
-        (service.alternate_name, WEIGHT_ORGANIZATION_NAME),
-        (service.organization.name, WEIGHT_ORGANIZATION_NAME),
-        (service.organization.alternate_name, WEIGHT_ORGANIZATION_NAME),
-        (service.description, WEIGHT_TEXT),
-        (service.eligibility_description, WEIGHT_TEXT),
-        (service.organization.description, WEIGHT_TEXT),
-    ]
-    weighted += [(a.taxonomy_term.name, WEIGHT_TERM) for a in service.attributes]
+def is_index_object(name: str | None, type_: str, table_name: str | None = None) -> bool:
+    """True for the engine-specific search objects, which the models do not describe:
+    SQLite's FTS5 table and its shadow tables; PostgreSQL's vector column and its index."""
+    if not name:
+        return False
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
+    if type_ == "column":
+        return table_name == SearchDocument.__tablename__ and name == POSTGRESQL_VECTOR
+    return type_ == "index" and name == POSTGRESQL_VECTOR_INDEX
+
+
+# -- indexing ------------------------------------------------------------------------------
+
+
+def document(weighted: Iterable[tuple[str | None, int]]) -> dict[str, str]:
+    """search_document columns for texts with their weights: each word once, in its
+    heaviest class, sorted; ' a b ' per class so LIKE can find a word's start."""
     best: dict[str, int] = {}
     for text, weight in weighted:
         for word in words(text):
-            best[word] = max(best.get(word, 0), weight)
-    return best
+            if best.get(word, 0) < weight:
+                best[word] = weight
+    by_class: dict[str, list[str]] = {name: [] for name in CLASS_COLUMNS.values()}
+    for word, weight in best.items():
+        by_class[CLASS_COLUMNS[weight]].append(word)
+    return {name: f" {' '.join(sorted(ws))} " if ws else "" for name, ws in by_class.items()}
+
+
+def _service_texts(
+    service: tuple[str, str | None, str | None, str | None],
+    organization: tuple[str, str | None, str | None],
+    term_names: Iterable[str],
+) -> list[tuple[str | None, int]]:
+    name, alternate_name, description, eligibility = service
+    org_name, org_alternate_name, org_description = organization
+    return [
+        (name, WEIGHT_SERVICE_NAME),
+        (alternate_name, WEIGHT_ORGANIZATION_NAME),
+        (org_name, WEIGHT_ORGANIZATION_NAME),
+        (org_alternate_name, WEIGHT_ORGANIZATION_NAME),
+        (description, WEIGHT_TEXT),
+        (eligibility, WEIGHT_TEXT),
+        (org_description, WEIGHT_TEXT),
+        *((term, WEIGHT_TERM) for term in term_names),
+    ]
+
+
+def service_document(service: Service) -> dict[str, str]:
+    org = service.organization
+    return document(
+        _service_texts(
+            (
+                service.name,
+                service.alternate_name,
+                service.description,
+                service.eligibility_description,
+            ),
+            (org.name, org.alternate_name, org.description),
+            (a.taxonomy_term.name for a in service.attributes),
+        )
+    )
 
 
 def index_service(session: Session, service: Service) -> None:
-    """Replace a service's rows in the index; call after any change to what it covers."""
-    session.execute(delete(SearchTerm).where(SearchTerm.service_id == service.id))  # type: ignore[arg-type]
-    session.add_all(
-        SearchTerm(service_id=service.id, term=term, weight=weight)
-        for term, weight in service_weights(service).items()
-    )
-
-
-def ranked_matches(words_: list[str]) -> Select[tuple[uuid.UUID, int]]:
-    """(service_id, score) of services matching every word; an exact word counts double."""
-    per_word = [
-        select(
-            SearchTerm.service_id.label("service_id"),  # type: ignore[attr-defined]
-            literal(i).label("word"),
-            func.max(SearchTerm.weight * case((SearchTerm.term == word, 2), else_=1)).label(
-                "score"
-            ),
+    """Replace a service's document; call after any change to what it covers. A retired
+    service has none (the engines' indexes follow through triggers or the GIN index)."""
+    session.execute(delete(SearchDocument).where(SearchDocument.service_id == service.id))  # type: ignore[arg-type]
+    if service.retired_at is None:
+        session.execute(
+            insert(SearchDocument).values(service_id=service.id, **service_document(service))
         )
-        .where(SearchTerm.term.like(word + "%"))  # type: ignore[attr-defined]
-        .group_by(SearchTerm.service_id)
-        for i, word in enumerate(words_)
-    ]
-    hits = union_all(*per_word).subquery("hits")
-    return (
-        select(hits.c.service_id, func.sum(hits.c.score).label("score"))
-        .group_by(hits.c.service_id)
-        .having(func.count() == len(words_))
+
+
+def _documents(session: Session, chunk: int) -> Iterator[list[dict[str, object]]]:
+    """Documents of every live service, `chunk` at a time, read with plain column queries."""
+    organizations = {
+        row.id: (row.name, row.alternate_name, row.description)
+        for row in session.execute(
+            select(
+                Organization.id,
+                Organization.name,
+                Organization.alternate_name,
+                Organization.description,
+            )
+        )
+    }
+    term_names: dict[uuid.UUID, list[str]] = {}
+    for link_id, name in session.execute(
+        select(Attribute.link_id, TaxonomyTerm.name)
+        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)  # type: ignore[arg-type]
+        .where(Attribute.link_entity == "service")
+    ):
+        term_names.setdefault(link_id, []).append(name)
+    services = session.execute(
+        select(
+            Service.id,
+            Service.organization_id,
+            Service.name,
+            Service.alternate_name,
+            Service.description,
+            Service.eligibility_description,
+        )
+        .where(Service.retired_at.is_(None))  # type: ignore[union-attr]
+        .execution_options(yield_per=chunk)
     )
+    for rows in services.partitions():
+        yield [
+            {
+                "service_id": row.id,
+                **document(
+                    _service_texts(
+                        (
+                            row.name,
+                            row.alternate_name,
+                            row.description,
+                            row.eligibility_description,
+                        ),
+                        organizations[row.organization_id],
+                        term_names.get(row.id, ()),
+                    )
+                ),
+            }
+            for row in rows
+        ]
 
 
 def rebuild_search_index(session: Session, chunk: int = 500) -> None:
-    """Index every service from scratch, e.g. after a bulk load that bypassed the writes."""
-    from sqlalchemy.orm import selectinload
+    """Index every service from scratch, e.g. after a bulk load that bypassed the writes.
+    The words are made in Python (the one tokeniser); the rows go in as bulk inserts."""
+    session.execute(delete(SearchDocument))
+    batch: list[dict[str, object]] = []
+    for documents in _documents(session, max(chunk, 2000)):
+        batch += documents
+        if len(batch) >= 5000:
+            session.execute(insert(SearchDocument), batch)
+            batch = []
+    if batch:
+        session.execute(insert(SearchDocument), batch)
 
-    session.execute(delete(SearchTerm))
-    ids = list(session.scalars(select(Service.id).order_by(Service.id)))
-    for start in range(0, len(ids), chunk):
-        services = session.scalars(
-            select(Service)
-            .where(Service.id.in_(ids[start : start + chunk]))  # type: ignore[union-attr]
-            .options(selectinload(Service.organization), selectinload(Service.attributes))  # type: ignore[arg-type]
+
+# -- matching and ranking ------------------------------------------------------------------
+
+
+def _word_rank(word: str) -> ColumnElement[int]:
+    """The heaviest class with a word that `word` starts; exact words count double, except
+    in descriptions (checking those would mean scanning every description that matched).
+    Nested so that a word found only in the descriptions, the common case for a common
+    word, costs three short LIKEs, not six."""
+    whole, start = f"% {word} %", f"% {word}%"
+    name, other, terms = SearchDocument.name, SearchDocument.other_names, SearchDocument.terms
+    in_name = case(
+        (name.like(whole), 2 * WEIGHT_SERVICE_NAME),  # type: ignore[attr-defined]
+        (other.like(whole), 2 * WEIGHT_ORGANIZATION_NAME),  # type: ignore[attr-defined]
+        else_=WEIGHT_SERVICE_NAME,
+    )
+    in_other = case(
+        (other.like(whole), 2 * WEIGHT_ORGANIZATION_NAME),  # type: ignore[attr-defined]
+        else_=WEIGHT_ORGANIZATION_NAME,  # = a whole word in the terms (2 * WEIGHT_TERM)
+    )
+    in_terms = case((terms.like(whole), 2 * WEIGHT_TERM), else_=WEIGHT_TERM)  # type: ignore[attr-defined]
+    return case(
+        (name.like(start), in_name),  # type: ignore[attr-defined]
+        (other.like(start), in_other),  # type: ignore[attr-defined]
+        (terms.like(start), in_terms),  # type: ignore[attr-defined]
+        else_=WEIGHT_TEXT,
+    )
+
+
+def fts5_query(words_: list[str]) -> str:
+    """Every word as a quoted FTS5 prefix ("word"*), ANDed; quotes doubled, so nothing in
+    a word is FTS5 syntax (our words are letters and digits anyway)."""
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words_)
+
+
+def tsquery(words_: list[str]) -> str:
+    """Every word as a quoted tsquery prefix ('word':*), ANDed; a literal tsquery, so the
+    words are lexemes as they are, matching `array_to_tsvector` in the index."""
+    quoted = ("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words_)
+    return " & ".join(quoted)
+
+
+def _matches(words_: list[str], dialect_name: str) -> tuple[object, ColumnElement[bool]]:
+    """(FROM clause, condition) of the documents that contain every word as a prefix."""
+    if dialect_name == "sqlite":
+        fts = table(FTS_TABLE, column("rowid"))
+        joined = fts.join(SearchDocument, SearchDocument.id == fts.c.rowid)  # type: ignore[arg-type]
+        return joined, literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
+            literal(fts5_query(words_))
         )
-        for service in services:
-            session.add_all(
-                SearchTerm(service_id=service.id, term=term, weight=weight)
-                for term, weight in service_weights(service).items()
-            )
-        session.flush()
-        session.expunge_all()
+    vector = column(POSTGRESQL_VECTOR, _selectable=SearchDocument.__table__)  # type: ignore[attr-defined]
+    condition = vector.op("@@", return_type=Boolean)(cast(literal(tsquery(words_)), TSQUERY))
+    return SearchDocument, condition
+
+
+def ranked_matches(words_: list[str], dialect_name: str) -> Select[tuple[uuid.UUID, int]]:
+    """(service_id, rank) of the services matching every word (see the module docstring)."""
+    source, condition = _matches(words_, dialect_name)
+    rank = sum((_word_rank(w) for w in words_[1:]), _word_rank(words_[0]))
+    return (
+        select(SearchDocument.service_id.label("service_id"), rank.label("rank"))  # type: ignore[attr-defined]
+        .select_from(source)  # type: ignore[arg-type]
+        .where(and_(condition))
+    )

@@ -11,7 +11,7 @@ from models.location import Location, ServiceAtLocation
 from models.organization import Organization
 from models.rate_limit import RateLimitWindow
 from models.reporting_channel import ReportingChannel
-from models.search_term import SearchTerm
+from models.search_document import SearchDocument
 from models.service import Service
 from models.source import Citation, Source
 from models.taxonomy import Taxonomy, TaxonomyTerm
@@ -32,7 +32,7 @@ __all__ = [
     "RateLimitWindow",
     "ReportingChannel",
     "Schedule",
-    "SearchTerm",
+    "SearchDocument",
     "Service",
     "ServiceArea",
     "ServiceAtLocation",

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from pydantic import ConfigDict
+from sqlalchemy import Index
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.taxonomy import TaxonomyTerm, TaxonomyTermPublic
@@ -11,16 +12,25 @@ from models.text import NAME_MAX, CleanText
 
 
 class AttributeBase(SQLModel):
-    link_id: uuid.UUID = Field(index=True)
+    link_id: uuid.UUID
     link_type: CleanText | None = Field(default=None, max_length=64)
     link_entity: CleanText = Field(
         max_length=64, description="Table of link_id: service or organization."
     )
-    taxonomy_term_id: uuid.UUID = Field(foreign_key="taxonomy_term.id", index=True)
+    taxonomy_term_id: uuid.UUID = Field(foreign_key="taxonomy_term.id")
     value: CleanText | None = Field(default=None, max_length=NAME_MAX)
 
 
 class Attribute(AttributeBase, table=True):
+    __table_args__ = (
+        # The services filed under some terms, read from the index alone (a taxonomy
+        # filter's page and count); it also serves the foreign key.
+        Index("ix_attribute_term_entity_link", "taxonomy_term_id", "link_entity", "link_id"),
+        # Whether one service is under some terms, from the index alone: a filtered page
+        # walks the services in list order and asks this for each one.
+        Index("ix_attribute_link_entity_term", "link_id", "link_entity", "taxonomy_term_id"),
+    )
+
     id: uuid.UUID = Field(primary_key=True)
     taxonomy_term: TaxonomyTerm = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import ConfigDict, model_validator
-from sqlalchemy import String
+from sqlalchemy import Index, String, text
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.attribute import Attribute, AttributePublic, AttributeWrite
@@ -74,6 +74,36 @@ def _children(target: str) -> Relationship:  # type: ignore[valid-type]
 
 
 class Service(ServiceBase, Editable, table=True):
+    __table_args__ = (
+        # A page of the unfiltered list, deep or not, walks this index alone: the live
+        # services in list order (name, id); partial, so a retired service costs nothing.
+        Index(
+            "ix_service_live_name_id",
+            "name",
+            "id",
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+        # An age filter's count and page from its index alone (the page sorts the ids of
+        # the matches by name, which the index holds too).
+        Index(
+            "ix_service_live_minimum_age",
+            "minimum_age",
+            "name",
+            "id",
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+        Index(
+            "ix_service_live_maximum_age",
+            "maximum_age",
+            "name",
+            "id",
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
+
     id: uuid.UUID = Field(primary_key=True)
     assured_date: date | None = Field(default=None)
     last_modified: datetime = Field(default_factory=utcnow, index=True)

@@ -18,6 +18,7 @@ from api import migrate
 from api.app import create_app
 from api.cli import app as cli
 from api.db import make_engine
+from api.search import is_index_object
 from api.settings import Settings, get_settings
 from seed.loader import load_seed
 
@@ -33,14 +34,24 @@ def engine_for(empty_database_url: str) -> Iterator[Engine]:
 
 
 def _tables(engine: Engine) -> set[str]:
+    """Tables, less the engine's own search index (e.g. SQLite's FTS5 tables)."""
     with engine.connect() as conn:
-        return set(inspect(conn).get_table_names())
+        names = inspect(conn).get_table_names()
+    return {name for name in names if not is_index_object(name, "table")}
 
 
 def _schema_drift(engine: Engine) -> list[object]:
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                # as migrations/env.py: the search index objects are not in the models
+                "include_name": lambda name, type_, parents: (
+                    not is_index_object(name, type_, parents.get("table_name"))
+                ),
+            },
         )
         return list(compare_metadata(context, SQLModel.metadata))
 

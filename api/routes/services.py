@@ -16,21 +16,22 @@ from api.auth import AdminDep
 from api.deps import SessionDep
 from api.errors import problem_responses
 from api.paging import Page, Paging
+from api.queries.service_export import ServiceReader
 from api.queries.services import (
     ServiceFilters,
+    all_service_keys,
     count_services,
-    get_service,
-    iter_services,
-    list_services,
+    live_service_keys,
+    page_service_keys,
 )
 from api.rendering import (
     ETAG_HEADER,
     RECORD_WITH_ETAG,
     found,
-    ndjson_lines,
-    page_response,
     parse_id,
-    record_response,
+    record_dict_response,
+    record_json,
+    records_page_response,
 )
 from api.routes.record_writes import IfMatch
 from api.writes.records import verify_service
@@ -148,19 +149,27 @@ def list_services_route(
         return StreamingResponse(
             _stream(request.app.state.engine, filters), media_type="application/x-ndjson"
         )
-    rows = list_services(
-        session, filters, paging.offset, paging.per_page, full=full and not minimal
-    )
+    # The page's ids first (from an index when no search ranks them), then its rows by id.
+    keys = page_service_keys(session, filters, paging.offset, paging.per_page)
     total = count_services(session, filters)
-    shape = ServiceMinimal if minimal else ServiceFull if full else ServicePublic
-    return page_response(shape, rows, total, paging)
+    reader = ServiceReader(session.connection())
+    read = reader.minimal if minimal else reader.full if full else reader.public
+    return records_page_response(read(keys), total, paging)
+
+
+EXPORT_BATCH = 500
 
 
 def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:
+    """Every match, a batch of services per chunk: a few flat queries per batch, no model
+    per row, so memory stays flat and the rate is set by the database and orjson."""
     # The stream outlives the request's session, so it reads through its own.
     with Session(engine) as session:
-        services = iter_services(session, filters)
-        yield from ndjson_lines(ServiceFull.model_validate(s) for s in services)
+        keys = all_service_keys(session, filters)
+        reader = ServiceReader(session.connection())
+        for start in range(0, len(keys), EXPORT_BATCH):
+            records = reader.full(keys[start : start + EXPORT_BATCH])
+            yield b"".join([record_json(record) + b"\n" for record in records])
 
 
 @router.get(
@@ -172,8 +181,9 @@ def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:
 )
 def get_service_route(id: str, session: SessionDep) -> Response:
     service_id = parse_id(id)
-    service = found(get_service(session, service_id), "service", service_id)
-    return record_response(ServiceFull.model_validate(service))
+    keys = live_service_keys(session, [service_id])
+    records = ServiceReader(session.connection()).full(keys)
+    return record_dict_response(found(records[0] if records else None, "service", service_id))
 
 
 @router.post(

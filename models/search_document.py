@@ -1,0 +1,26 @@
+"""The search index's source: one row per service with its folded words by weight class.
+
+The engines index these words themselves (SQLite: the FTS5 table `search_fts`; PostgreSQL:
+a GIN index over a tsvector of them), built in migration 0004; see api/search.py.
+"""
+
+import uuid
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+
+class SearchDocument(SQLModel, table=True):
+    __tablename__ = "search_document"
+
+    # An INTEGER PRIMARY KEY is SQLite's rowid, which FTS5 uses as its own row id and
+    # which (unlike an implicit rowid) VACUUM never renumbers.
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: uuid.UUID = Field(foreign_key="service.id", unique=True)
+    # Each word appears once, in the heaviest class it occurs in; words are separated by
+    # single spaces and the text starts and ends with a space (empty when no words), so
+    # `LIKE '% word%'` is "some word starts with word" on both engines.
+    name: str = Field(default="", sa_column=Column(Text, nullable=False))
+    other_names: str = Field(default="", sa_column=Column(Text, nullable=False))
+    terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -1,6 +1,8 @@
-"""`helpdir`: the operator's command line (serve, migrate, seed, check)."""
+"""`helpdir`: the operator's command line (serve, migrate, seed, check, export, import, keys)."""
 
+import sys
 import uuid
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,8 @@ from sqlmodel import Session, select
 from api import migrate as migrations
 from api.db import make_engine
 from api.keys import create_key, revoke_key
+from api.open_data.export import write_json_lines, write_package
+from api.open_data.importer import ImportFailed, import_package
 from api.settings import get_settings
 from models import ApiKey, Organization
 from models.api_key import Role
@@ -85,6 +89,72 @@ def _report(exc: SeedError) -> None:
         typer.echo(problem, err=True)
     typer.echo(f"seed check failed: {len(exc.problems)} problem(s)", err=True)
     raise typer.Exit(code=1)
+
+
+class ExportFormat(StrEnum):
+    hsds = "hsds"
+    ndjson = "ndjson"
+
+
+@app.command()
+def export(
+    target: Annotated[
+        Path | None,
+        typer.Argument(
+            help="hsds: a folder, or a file ending .zip. ndjson: a file (default: stdout)."
+        ),
+    ] = None,
+    format: Annotated[ExportFormat, typer.Option(help="hsds or ndjson")] = ExportFormat.hsds,
+) -> None:
+    """Write the published directory: the HSDS 3.0 tabular data package (CSVs and
+    datapackage.json, docs/open-data.md), or every record as JSON Lines."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            if format == ExportFormat.ndjson:
+                if target is None or str(target) == "-":
+                    count = write_json_lines(session, sys.stdout.buffer)
+                    sys.stdout.flush()
+                    return
+                with target.open("wb") as out:
+                    count = write_json_lines(session, out)
+                typer.echo(f"wrote {count} records to {target}", err=True)
+                return
+            if target is None:
+                typer.echo("give a folder or a .zip file to write the package to", err=True)
+                raise typer.Exit(code=2)
+            counts = write_package(session, target)
+    finally:
+        engine.dispose()
+    detail = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+    typer.echo(f"wrote the HSDS package to {target}: {detail}", err=True)
+
+
+@app.command("import")
+def import_(
+    package: Annotated[
+        Path, typer.Argument(help="The data package: a .zip, a folder, or its datapackage.json.")
+    ],
+) -> None:
+    """Load an HSDS 3.0 tabular data package, ids kept. Every row is checked first; if any
+    is invalid, every problem is listed and nothing is written."""
+    if not package.exists():
+        typer.echo(f"{package}: no such file or folder", err=True)
+        raise typer.Exit(code=2)
+    engine = make_engine(get_settings().database_url)
+    try:
+        report = import_package(engine, package)
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"import refused, nothing written: {len(exc.problems)} problem(s)", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    detail = ", ".join(f"{n} {table}" for table, n in report.counts.items() if n)
+    typer.echo(f"imported {sum(report.counts.values())} rows ({detail})")
 
 
 keys = typer.Typer(help="API keys for partners and administrators.", no_args_is_help=True)

@@ -108,6 +108,8 @@ def _examples_of_reads(client: Any, spec: dict[str, Any]) -> dict[str, Any]:
             continue
         if not path.startswith("/v1"):  # /healthz, /readyz: examples on their routes
             continue
+        if "application/json" not in operation["responses"]["200"]["content"]:
+            continue  # a file (the HSDS package): its media type and schema say what it is
         if path.endswith("/{id}"):
             first = client.get(path.removesuffix("/{id}"), params={"per_page": 1}).json()
             example = client.get(path.replace("{id}", first["contents"][0]["id"])).json()

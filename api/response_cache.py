@@ -6,7 +6,8 @@ version (one row, api/dataset_version.py); when it is not the version the entrie
 built at, they are all dropped. So a write shows at once in every process, and a repeated
 read costs one tiny query and a dictionary look-up. The same step sets the public caching
 headers, answers `If-None-Match` / `If-Modified-Since` with 304, and gzips larger bodies.
-NDJSON streams are not stored: they get the public headers and stream as they are built.
+NDJSON streams are not stored: they get the public headers and stream as they are built;
+nor are files under /v1/export/, which their route keeps on disk and answers 304 for itself.
 """
 
 import asyncio
@@ -172,7 +173,7 @@ class ResponseCache:
             await _unavailable(scope, receive, send)
             return
         public = self._public_headers(version)
-        if _streams(scope["query_string"]):
+        if _streams(scope["query_string"]) or app_path(scope).startswith(FILES):
             await self.app(scope, receive, _with_headers(send, public))
             return
 
@@ -312,15 +313,20 @@ def _streams(query_string: bytes) -> bool:
     )
 
 
+# Served from files by their route (api/routes/exports.py): too large to hold in memory.
+FILES = "/v1/export/"
+PUBLIC_STATUSES = (200, 206, 304)  # a body, a range of it, or "yours is current"
+
 _UNCACHED_ERROR = [(b"cache-control", b"no-store"), (b"access-control-allow-origin", b"*")]
 
 
 def _with_headers(send: Send, public: Headers) -> Send:
-    """The public headers on a streamed 200; `no-store` on an error instead."""
+    """The public headers on a streamed 200 (or a file's 206 and 304); `no-store` on an
+    error instead."""
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            extra = public if message["status"] == 200 else _UNCACHED_ERROR
+            extra = public if message["status"] in PUBLIC_STATUSES else _UNCACHED_ERROR
             headers = [
                 (name, value)
                 for name, value in message.get("headers", [])

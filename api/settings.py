@@ -1,6 +1,7 @@
 """Runtime settings, read once from the environment (or a `.env` file)."""
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
         default=64, ge=0, description="Memory per process for ready-made responses; 0 turns it off."
     )
     gzip_min_bytes: int = Field(default=1024, ge=1, description="Smallest body sent gzipped.")
+    export_dir: Path = Field(
+        default=Path("var/exports"),
+        description="Where GET /v1/export/hsds.zip keeps the package of the current version.",
+    )
 
     # Rate limits (requests per window; 0 turns a limit off).
     rate_limit_window_seconds: int = Field(default=60, ge=1)

@@ -3,6 +3,7 @@ set) shared by read-only tests, and fresh empty databases for tests that write."
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,8 @@ from seed.loader import load_seed
 # The suite sends thousands of requests from one client; tests of the limiter turn it on.
 os.environ.setdefault("RATE_LIMIT_ANONYMOUS", "0")
 os.environ.setdefault("RATE_LIMIT_KEY", "0")
+# Built data packages go to a scratch directory, not the checkout's var/exports.
+os.environ.setdefault("EXPORT_DIR", tempfile.mkdtemp(prefix="helpdir-exports-"))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")

@@ -85,6 +85,7 @@ LISTS = [
     "/v1/changes",
     "/v1/changes?after=0&limit=5",
     "/v1/openapi.json",
+    "/v1/export/hsds.zip",
 ]
 RECORDS = [
     f"/v1/services/{PALADIN_SERVICE}",

@@ -8,6 +8,8 @@ from sqlmodel import Session
 
 from models import Taxonomy, TaxonomyTerm
 
+FULL_TAXONOMY = (selectinload(Taxonomy.sources),)  # type: ignore[arg-type]
+
 
 def taxonomies_query() -> Select[tuple[Taxonomy]]:
     return select(Taxonomy).order_by(Taxonomy.name, Taxonomy.id)
@@ -15,7 +17,7 @@ def taxonomies_query() -> Select[tuple[Taxonomy]]:
 
 def get_taxonomy(session: Session, taxonomy_id: uuid.UUID) -> Taxonomy | None:
     return session.scalars(
-        select(Taxonomy).where(Taxonomy.id == taxonomy_id).options(selectinload(Taxonomy.sources))  # type: ignore[arg-type]
+        select(Taxonomy).where(Taxonomy.id == taxonomy_id).options(*FULL_TAXONOMY)
     ).first()
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, union_all
 from starlette.responses import Response
 
@@ -32,6 +32,9 @@ class ApiDetails(BaseModel):
     publisher: str
     license: License
     last_modified: datetime | None = None
+    data_package_url: str = Field(
+        description="Extension: the whole directory as an HSDS tabular data package (zip)."
+    )
 
 
 @router.get(
@@ -69,5 +72,6 @@ def api_details(request: Request, session: SessionDep, settings: SettingsDep) ->
             publisher="helpdir",
             license=License(name="Open Government Licence v3.0", url=OGL_V3),
             last_modified=last_modified,
+            data_package_url=f"{base}/v1/export/hsds.zip",
         )
     )

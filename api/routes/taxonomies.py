@@ -3,14 +3,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.errors import problem_responses
+from api.ndjson_lists import Format, list_responses, ndjson_response
 from api.paging import Page, Paging
-from api.queries.listing import fetch_page
+from api.queries.listing import fetch_page, iter_rows
 from api.queries.taxonomies import (
+    FULL_TAXONOMY,
     get_taxonomy,
     get_taxonomy_term,
     taxonomies_query,
@@ -26,10 +28,20 @@ router = APIRouter(tags=["Taxonomies"])
     "/taxonomies",
     operation_id="listTaxonomies",
     summary="List taxonomies",
+    description="A page of taxonomies by name, then id; `format=ndjson` streams every "
+    "taxonomy, with its sources, one per line.",
     response_model=Page[TaxonomyPublic],
-    responses=problem_responses(400),
+    responses=list_responses("taxonomies"),
 )
-def list_taxonomies_route(session: SessionDep, paging: Paging) -> Response:
+def list_taxonomies_route(
+    session: SessionDep, paging: Paging, request: Request, format: Format = "json"
+) -> Response:
+    if format == "ndjson":
+        return ndjson_response(
+            request.app.state.engine,
+            lambda s: iter_rows(s, taxonomies_query(), FULL_TAXONOMY),
+            TaxonomyFull,
+        )
     rows, total = fetch_page(session, taxonomies_query(), paging)
     return page_response(TaxonomyPublic, rows, total, paging)
 
@@ -51,19 +63,29 @@ def get_taxonomy_route(id: str, session: SessionDep) -> Response:
     "/taxonomy_terms",
     operation_id="listTaxonomyTerms",
     summary="List taxonomy terms",
+    description="A page of terms by name, then id; `format=ndjson` streams every match, "
+    "one per line.",
     response_model=Page[TaxonomyTermPublic],
-    responses=problem_responses(400),
+    responses=list_responses("taxonomy terms"),
 )
 def list_taxonomy_terms_route(
     session: SessionDep,
     paging: Paging,
+    request: Request,
     taxonomy_id: Annotated[
         uuid.UUID | None, Query(description="Only the terms of this taxonomy.")
     ] = None,
     parent_id: Annotated[
         uuid.UUID | None, Query(description="Only the narrower terms of this term.")
     ] = None,
+    format: Format = "json",
 ) -> Response:
+    if format == "ndjson":
+        return ndjson_response(
+            request.app.state.engine,
+            lambda s: iter_rows(s, taxonomy_terms_query(taxonomy_id, parent_id)),
+            TaxonomyTermPublic,
+        )
     rows, total = fetch_page(session, taxonomy_terms_query(taxonomy_id, parent_id), paging)
     return page_response(TaxonomyTermPublic, rows, total, paging)
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi install seed clean bench
+.PHONY: run test lint format openapi install seed clean bench browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ format: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.export_openapi openapi/openapi.json
+
+# The browser tests' tools (tests/test_embed_widget.py): Playwright from the "dev" extra, and
+# axe-core from npm into var/ (git-ignored). Chromium is Debian's: apt-get install chromium.
+AXE := var/npm/node_modules/axe-core/axe.min.js
+
+browser-deps: $(STAMP) $(AXE)
+
+$(AXE):
+	npm install --prefix var/npm --no-audit --no-fund --loglevel=error axe-core@4
 
 # Benchmarks print tables; they are never part of `make test`.
 bench: $(STAMP)

@@ -19,6 +19,8 @@ from api.response_cache import EXPOSED_HEADERS, CachePolicy, ResponseCache
 from api.routes import (
     change_requests,
     changes,
+    embed,
+    exports,
     guidance,
     health,
     organizations,
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         guidance,
         change_requests,
         changes,
+        exports,
     ):
         v1.include_router(module.router)
     for resource_type, path, noun, tag in WRITABLE:
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         v1.include_router(writes)
     app.include_router(v1)
     app.include_router(health.router)
+    app.include_router(embed.router)
 
     # Listed innermost first. A cache hit skips everything inside the cache; gzip covers
     # what is not cached (authenticated responses, NDJSON streams).

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi install seed clean bench browser-deps
+.PHONY: run test lint format openapi install seed clean bench bench-seed bench-scale browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,16 @@ browser-deps: $(STAMP) $(AXE)
 $(AXE):
 	npm install --prefix var/npm --no-audit --no-fund --loglevel=error axe-core@4
 
-# Benchmarks print tables; they are never part of `make test`.
-bench: $(STAMP)
+# Benchmarks print tables; they are never part of `make test`. `bench` runs both: the seed
+# data against the ceiling route, then 100k synthetic services on SQLite and PostgreSQL
+# (built once into var/ and the helpdir_scale database, then reused).
+bench: bench-seed bench-scale
+
+bench-seed: $(STAMP)
 	$(BIN)/python -m benchmarks.bench
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m benchmarks.scale
 
 clean:
 	rm -rf $(VENV) var/*.db

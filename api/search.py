@@ -9,8 +9,8 @@ Design (docs/search.md has the longer version):
 - Each service has one `search_document` row: its words by weight class (service name;
   alternate and organisation names; taxonomy term names; descriptions), each word once,
   in its heaviest class. SQLite indexes it with the FTS5 table `search_fts` (external
-  content, kept in step by triggers); PostgreSQL with a GIN index over
-  `helpdir_search_vector(...)`. Both are built by migration 0004.
+  content, kept in step by triggers); PostgreSQL with a GIN index on the stored generated
+  tsvector column `search_document.vector`. Both are built by migration 0004.
 - A service matches when every query word is a prefix of one of its words: the engine's
   index answers that (`"word"*` in FTS5, `'word':*` in a tsquery), over bound parameters.
 - Rank is the same SQL on both engines, over the stored words, not bm25/ts_rank (which

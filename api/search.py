@@ -33,6 +33,7 @@ from sqlalchemy import (
     cast,
     column,
     delete,
+    func,
     insert,
     literal,
     literal_column,
@@ -292,3 +293,30 @@ def ranked_matches(words_: list[str], dialect_name: str) -> Select[tuple[uuid.UU
         .select_from(source)  # type: ignore[arg-type]
         .where(and_(condition))
     )
+
+
+def count_matches(
+    words_: list[str], dialect_name: str, document_ids: list[int] | None = None
+) -> Select[tuple[int]]:
+    """How many documents contain every word as a prefix, counted in the engine's index
+    alone (no `search_document` or `service` rows read), optionally among `document_ids`.
+    A document per live service makes this the count of a search-only list."""
+    if dialect_name == "sqlite":
+        fts = table(FTS_TABLE, column("rowid"))
+        query = (
+            select(func.count())
+            .select_from(fts)
+            .where(
+                literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
+                    literal(fts5_query(words_))
+                )
+            )
+        )
+        if document_ids is not None:
+            query = query.where(fts.c.rowid.in_(document_ids))
+        return query
+    _, condition = _matches(words_, dialect_name)
+    query = select(func.count()).select_from(SearchDocument).where(condition)
+    if document_ids is not None:
+        query = query.where(SearchDocument.id.in_(document_ids))  # type: ignore[union-attr]
+    return query

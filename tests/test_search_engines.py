@@ -281,3 +281,31 @@ def test_a_write_is_searchable_at_once_and_retiring_removes_it(engine: str, tmp_
         assert response.status_code == 204, response.text
         assert found(client, "Zephyrine") == []
         assert found(client, "paladin") == _ids(PALADIN_ADVOCACY)
+
+        # Retiring deleted the document, so a search-only count can read the index alone.
+        with app.state.engine.connect() as conn:
+            documents = conn.execute(
+                text(
+                    "SELECT count(*) FROM search_document d JOIN service s ON s.id = d.service_id"
+                    " WHERE s.retired_at IS NOT NULL"
+                )
+            ).scalar()
+        assert documents == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_service_retired_behind_the_apis_back_is_not_counted(engine: str, tmp_path: Path) -> None:
+    """A document left by a service retired without reindexing (before retiring deleted
+    it, or by a bulk load) must still be left out of the index-only search count."""
+    with seeded_app(engine, tmp_path) as app:
+        client = TestClient(app)  # no search before the update: the response cache
+        with app.state.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE service SET retired_at = :at WHERE name = :name"),
+                {
+                    "at": "2024-01-01 00:00:00",
+                    "name": client.get(f"/v1/services/{_ids(PALADIN_YOUNG)[0]}").json()["name"],
+                },
+            )
+        assert found(client, "paladin") == _ids(PALADIN_ADVOCACY)  # found() checks the count
+        assert found(client, "paladin advocacy") == _ids(PALADIN_ADVOCACY)

@@ -25,11 +25,14 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    any_,
+    bindparam,
     cast,
     func,
     select,
     type_coerce,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import Select
 
 from models import (
@@ -92,8 +95,10 @@ def raw_key(column: Any) -> ColumnElement[Any]:
 
 
 def key_in(column: Any, keys: Sequence[Key], dialect: str) -> ColumnElement[bool]:
+    """On PostgreSQL one array parameter (`= ANY`): a batch's 500-parameter IN list took
+    about twice as long to plan and bind as the same lookup does with an array."""
     if dialect == "postgresql":
-        return column.in_(keys)  # type: ignore[no-any-return]
+        return column == any_(bindparam(None, list(keys), type_=postgresql.ARRAY(Uuid())))  # type: ignore[no-any-return]
     return type_coerce(column, String).in_(keys)
 
 

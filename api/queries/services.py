@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from api.queries.service_export import Key, raw_key
-from api.search import query_words, ranked_matches
-from models import Attribute, Contact, Service, ServiceAtLocation, TaxonomyTerm
+from api.search import count_matches, query_words, ranked_matches
+from models import Attribute, Contact, SearchDocument, Service, ServiceAtLocation, TaxonomyTerm
 
 # Everything a fully nested service shows, loaded in a fixed number of queries.
 FULL_SERVICE = (
@@ -141,10 +141,12 @@ def _matching(
     search every rank is 0, so the order is (name, id) and an index on it serves a page."""
     words, impossible = _search_words(filters)
     if words:
-        ranked = filtered_service_ids(session, filters).subquery("matched")
+        # One join of the ranked matches to `service` (filters and the name tie-break).
+        ranked = ranked_matches(words, session.get_bind().dialect.name).subquery("ranked")
         return (
             select(*columns)
-            .join(ranked, ranked.c.id == Service.id)
+            .join(ranked, ranked.c.service_id == Service.id)
+            .where(*_conditions(session, filters))
             .order_by(ranked.c.rank.desc(), Service.name, Service.id)
         )
     if impossible:
@@ -156,8 +158,30 @@ def _matching(
 def count_services(session: Session, filters: ServiceFilters) -> int:
     if _only_taxonomy(filters):
         return _count_filed_under(session, _term_sets(session, filters)[0])
+    words, _ = _search_words(filters)
+    if words and replace(filters, search=None) == ServiceFilters():
+        return _count_searched(session, words)
     query = _matching(session, filters, Service.id).order_by(None).subquery()
     return session.scalar(select(func.count()).select_from(query)) or 0
+
+
+def _count_searched(session: Session, words: list[str]) -> int:
+    """A search-only count, in the engine's index alone: the matching documents, less
+    those of retired services among them. Retiring a service deletes its document, so
+    that second set is empty unless a row was retired before that rule (or behind the
+    API's back); it is found from the retired_at index, so it stays cheap either way."""
+    dialect = session.get_bind().dialect.name
+    total = session.scalar(count_matches(words, dialect)) or 0
+    stale = list(
+        session.scalars(
+            select(SearchDocument.id)
+            .join(Service, Service.id == SearchDocument.service_id)  # type: ignore[arg-type]
+            .where(Service.retired_at >= datetime.min.replace(tzinfo=UTC))  # type: ignore[operator]
+        )
+    )
+    if stale:
+        total -= session.scalar(count_matches(words, dialect, stale)) or 0
+    return total
 
 
 def _only_taxonomy(filters: ServiceFilters) -> bool:

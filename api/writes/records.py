@@ -33,6 +33,7 @@ from api.errors import (
 )
 from api.merge_patch import apply_merge_patch
 from api.rendering import etag_for
+from api.search import index_service
 from api.writes.cascade import cascade
 from api.writes.history import field_changes, record_change
 from api.writes.resources import Resource, check_references, reindex, render, set_fields
@@ -365,6 +366,10 @@ def retire_record(
             session, resource.type, record_id, ChangeAction.deleted, caller.name, at, [], None
         )
         cascade(session, resource, row, before, caller.name, at)
+        if isinstance(row, Service):
+            # A retired service leaves the search index, so a search-only count can be
+            # read from the index alone (api/queries/services.py).
+            index_service(session, row)
         session.commit()
 
 

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlmodel import Session
 
+from api.filing import file_service, refile_all
 from models import Attribute, Organization, SearchDocument, Service, TaxonomyTerm
 
 MAX_QUERY_WORDS = 12
@@ -154,13 +155,15 @@ def service_document(service: Service) -> dict[str, str]:
 
 
 def index_service(session: Session, service: Service) -> None:
-    """Replace a service's document; call after any change to what it covers. A retired
-    service has none (the engines' indexes follow through triggers or the GIN index)."""
+    """Replace a service's document, and its filings (api/filing.py), which follow the
+    same changes; call after any change to what it covers. A retired service has neither
+    (the engines' indexes follow through triggers or the GIN index)."""
     session.execute(delete(SearchDocument).where(SearchDocument.service_id == service.id))  # type: ignore[arg-type]
     if service.retired_at is None:
         session.execute(
             insert(SearchDocument).values(service_id=service.id, **service_document(service))
         )
+    file_service(session, service.id)
 
 
 def _documents(session: Session, chunk: int) -> Iterator[list[dict[str, object]]]:
@@ -217,7 +220,8 @@ def _documents(session: Session, chunk: int) -> Iterator[list[dict[str, object]]
 
 
 def rebuild_search_index(session: Session, chunk: int = 500) -> None:
-    """Index every service from scratch, e.g. after a bulk load that bypassed the writes.
+    """Index (and file) every service from scratch, e.g. after a bulk load that bypassed
+    the writes.
     The words are made in Python (the one tokeniser); the rows go in as bulk inserts."""
     session.execute(delete(SearchDocument))
     batch: list[dict[str, object]] = []
@@ -228,6 +232,7 @@ def rebuild_search_index(session: Session, chunk: int = 500) -> None:
             batch = []
     if batch:
         session.execute(insert(SearchDocument), batch)
+    refile_all(session)
 
 
 # -- matching and ranking ------------------------------------------------------------------

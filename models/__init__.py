@@ -13,6 +13,7 @@ from models.rate_limit import RateLimitWindow
 from models.reporting_channel import ReportingChannel
 from models.search_document import SearchDocument
 from models.service import Service
+from models.service_filing import ServiceFiling
 from models.source import Citation, Source
 from models.taxonomy import Taxonomy, TaxonomyTerm
 
@@ -36,6 +37,7 @@ __all__ = [
     "Service",
     "ServiceArea",
     "ServiceAtLocation",
+    "ServiceFiling",
     "Source",
     "Taxonomy",
     "TaxonomyTerm",

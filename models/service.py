@@ -76,16 +76,18 @@ def _children(target: str) -> Relationship:  # type: ignore[valid-type]
 class Service(ServiceBase, Editable, table=True):
     __table_args__ = (
         # A page of the unfiltered list, deep or not, walks this index alone: the live
-        # services in list order (name, id); partial, so a retired service costs nothing.
+        # services in list order (name, id), with their ages for an age filter's page;
+        # partial, so a retired service costs nothing.
         Index(
-            "ix_service_live_name_id",
+            "ix_service_live_list",
             "name",
             "id",
+            "minimum_age",
+            "maximum_age",
             sqlite_where=text("retired_at IS NULL"),
             postgresql_where=text("retired_at IS NULL"),
         ),
-        # An age filter's count and page from its index alone (the page sorts the ids of
-        # the matches by name, which the index holds too).
+        # An age filter's count from its index alone.
         Index(
             "ix_service_live_minimum_age",
             "minimum_age",

@@ -5,13 +5,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, exists, false, func, literal, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, select
+from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
 from api.queries.service_export import Key, raw_key
 from api.search import count_matches, query_words, ranked_matches
-from models import Attribute, Contact, SearchDocument, Service, ServiceAtLocation, TaxonomyTerm
+from models import Contact, SearchDocument, Service, ServiceAtLocation, ServiceFiling
+from models.service_filing import FILED_UNDER_TAXONOMY, FILED_UNDER_TERM
 
 # Everything a fully nested service shows, loaded in a fixed number of queries.
 FULL_SERVICE = (
@@ -37,74 +38,61 @@ class ServiceFilters:
     maximum_age: float | None = None
 
 
-def _term_and_descendants(session: Session, term_id: uuid.UUID) -> set[uuid.UUID]:
-    """A broader term also finds services filed under its narrower terms."""
-    found = {term_id}
-    frontier = {term_id}
-    while frontier:
-        children = set(
-            session.scalars(
-                select(TaxonomyTerm.id).where(TaxonomyTerm.parent_id.in_(frontier))  # type: ignore[union-attr]
-            )
-        )
-        frontier = children - found
-        found |= frontier
-    return found
-
-
-def _link_conditions(term_ids: set[uuid.UUID]) -> tuple[ColumnElement[bool], ...]:
-    return (
-        Attribute.link_entity == "service",  # type: ignore[comparison-overlap]
-        Attribute.taxonomy_term_id.in_(term_ids),  # type: ignore[attr-defined]
-    )
-
-
-def _filed_under(term_ids: set[uuid.UUID], per_row: bool) -> ColumnElement[bool]:
-    """Services linked to one of these terms. `per_row` asks as a correlated EXISTS, which
-    lets a page walk the (name, id) index and stop after one page; the IN form reads the
-    matches from the attribute index first, which suits a count."""
-    if per_row:
-        return exists().where(Attribute.link_id == Service.id, *_link_conditions(term_ids))
-    return Service.id.in_(select(Attribute.link_id).where(*_link_conditions(term_ids)))  # type: ignore[union-attr]
-
-
-def _terms_of_taxonomy(session: Session, taxonomy_id: uuid.UUID) -> set[uuid.UUID]:
-    return set(
-        session.scalars(select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == taxonomy_id))
-    )
-
-
-def _term_sets(session: Session, filters: ServiceFilters) -> list[set[uuid.UUID]]:
-    """The taxonomy filters as sets of term ids; a service must be under one of each."""
-    sets = []
+def _taxonomy_keys(filters: ServiceFilters) -> list[tuple[str, uuid.UUID]]:
+    """The taxonomy filters as filing keys (models/service_filing.py); a service must be
+    filed under each. A term's filings include its narrower terms' services."""
+    keys = []
     if filters.taxonomy_term_id is not None:
-        sets.append(_term_and_descendants(session, filters.taxonomy_term_id))
+        keys.append((FILED_UNDER_TERM, filters.taxonomy_term_id))
     if filters.taxonomy_id is not None:
-        sets.append(_terms_of_taxonomy(session, filters.taxonomy_id))
-    return sets
+        keys.append((FILED_UNDER_TAXONOMY, filters.taxonomy_id))
+    return keys
 
 
-def _conditions(
-    session: Session, filters: ServiceFilters, per_row: bool = False
+def _filed(filing: Any, key: tuple[str, uuid.UUID]) -> tuple[ColumnElement[bool], ...]:
+    return (filing.kind == key[0], filing.key == key[1])
+
+
+# Above any age a service can state (models/service.py): "no upper limit".
+NO_UPPER_AGE = 151
+
+
+def _age_conditions(
+    filters: ServiceFilters, minimum: Any, maximum: Any, walk: bool = False
 ) -> list[ColumnElement[bool]]:
+    """ORUK: minimum_age=N finds services whose minimum age is at least N, maximum_age=N
+    those whose maximum age is at most N. No stated limit means 0 / no upper limit.
+
+    A count wants the forms an age index can answer. A page wants the list's order, from
+    `ix_service_live_list`, which holds the ages: `walk` words the maximum so that no age
+    index can serve it, or the planners would read every match from the age index and sort
+    them all by name (they underestimate how many match)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.minimum_age is not None:
+        if filters.minimum_age > 0:  # the same as coalesce(minimum_age, 0) >= N, but indexed
+            conditions.append(minimum >= filters.minimum_age)
+        else:
+            conditions.append(func.coalesce(minimum, 0) >= filters.minimum_age)
+    if filters.maximum_age is not None:
+        if walk:
+            conditions.append(func.coalesce(maximum, NO_UPPER_AGE) <= filters.maximum_age)
+        else:
+            conditions.append(and_(maximum.is_not(None), maximum <= filters.maximum_age))
+    return conditions
+
+
+def _conditions(filters: ServiceFilters, walk: bool = False) -> list[ColumnElement[bool]]:
     """Every filter but the search, as conditions on `service` (AND)."""
     conditions: list[ColumnElement[bool]] = [Service.retired_at.is_(None)]  # type: ignore[union-attr]
-    conditions += [_filed_under(terms, per_row) for terms in _term_sets(session, filters)]
+    conditions += [
+        Service.id.in_(select(ServiceFiling.service_id).where(*_filed(ServiceFiling, key)))  # type: ignore[union-attr]
+        for key in _taxonomy_keys(filters)
+    ]
     if filters.organization_id is not None:
         conditions.append(Service.organization_id == filters.organization_id)  # type: ignore[arg-type]
     if filters.modified_after is not None:
         conditions.append(Service.last_modified >= filters.modified_after)  # type: ignore[arg-type]
-    # ORUK: minimum_age=N finds services whose minimum age is at least N, maximum_age=N
-    # those whose maximum age is at most N. No stated limit means 0 / no upper limit.
-    if filters.minimum_age is not None:
-        if filters.minimum_age > 0:  # the same as coalesce(minimum_age, 0) >= N, but indexed
-            conditions.append(Service.minimum_age >= filters.minimum_age)  # type: ignore[arg-type, operator]
-        else:
-            conditions.append(func.coalesce(Service.minimum_age, 0) >= filters.minimum_age)
-    if filters.maximum_age is not None:
-        conditions.append(
-            and_(Service.maximum_age.is_not(None), Service.maximum_age <= filters.maximum_age)  # type: ignore[union-attr, operator]
-        )
+    conditions += _age_conditions(filters, Service.minimum_age, Service.maximum_age, walk)
     return conditions
 
 
@@ -131,38 +119,70 @@ def filtered_service_ids(
         query = select(Service.id, literal(0).label("rank"))
         if search:  # only punctuation or symbols: nothing can match
             query = query.where(false())
-    return query.where(*_conditions(session, filters))
+    return query.where(*_conditions(filters))
 
 
 def _matching(
-    session: Session, filters: ServiceFilters, *columns: Any, per_row: bool = False
+    session: Session, filters: ServiceFilters, column: Any, walk: bool = True
 ) -> Select[Any]:
-    """`columns` of the matching services, in the list's order (rank, name, id). Without a
-    search every rank is 0, so the order is (name, id) and an index on it serves a page."""
+    """`column` of the matching services, in the list's order (rank, name, id). Without a
+    search every rank is 0, so the order is (name, id) and an index on it serves a page:
+    `ix_service_live_name_id`, or the filings' index when a taxonomy filter is set."""
     words, impossible = _search_words(filters)
     if words:
         # One join of the ranked matches to `service` (filters and the name tie-break).
         ranked = ranked_matches(words, session.get_bind().dialect.name).subquery("ranked")
         return (
-            select(*columns)
+            select(column(Service.id))
             .join(ranked, ranked.c.service_id == Service.id)
-            .where(*_conditions(session, filters))
+            .where(*_conditions(filters))
             .order_by(ranked.c.rank.desc(), Service.name, Service.id)
         )
     if impossible:
-        return select(*columns).where(false())
-    conditions = _conditions(session, filters, per_row)
-    return select(*columns).where(*conditions).order_by(Service.name, Service.id)
+        return select(column(Service.id)).where(false())
+    if _taxonomy_keys(filters):
+        query, filed = _filed_query(filters, walk)
+        return query.add_columns(column(filed.service_id)).order_by(filed.name, filed.service_id)
+    conditions = _conditions(filters, walk)
+    return select(column(Service.id)).where(*conditions).order_by(Service.name, Service.id)
+
+
+def _filed_query(filters: ServiceFilters, walk: bool = False) -> tuple[Select[Any], Any]:
+    """The matches of a list with a taxonomy filter (and no search), from the filings of
+    the first one: (a query with no columns yet, that filing alias). `walk` as for
+    `_age_conditions`: a count reads `ix_service_filing_ages`, a page the list order."""
+    first, *others = _taxonomy_keys(filters)
+    filed = aliased(ServiceFiling, name="filed")
+    query = select().where(
+        *_filed(filed, first),
+        *_age_conditions(filters, filed.minimum_age, filed.maximum_age, walk),
+    )
+    for key in others:
+        also = aliased(ServiceFiling)
+        query = query.where(exists().where(also.service_id == filed.service_id, *_filed(also, key)))
+    own: list[ColumnElement[bool]] = []
+    if filters.organization_id is not None:
+        own.append(Service.organization_id == filters.organization_id)  # type: ignore[arg-type]
+    if filters.modified_after is not None:
+        own.append(Service.last_modified >= filters.modified_after)  # type: ignore[arg-type]
+    if own:
+        query = query.where(exists().where(Service.id == filed.service_id, *own))
+    return query, filed
 
 
 def count_services(session: Session, filters: ServiceFilters) -> int:
-    if _only_taxonomy(filters):
-        return _count_filed_under(session, _term_sets(session, filters)[0])
-    words, _ = _search_words(filters)
+    words, impossible = _search_words(filters)
+    if impossible:
+        return 0
     if words and replace(filters, search=None) == ServiceFilters():
         return _count_searched(session, words)
-    query = _matching(session, filters, Service.id).order_by(None).subquery()
-    return session.scalar(select(func.count()).select_from(query)) or 0
+    if words:
+        matching = _matching(session, filters, lambda key: key).order_by(None).subquery()
+        return session.scalar(select(func.count()).select_from(matching)) or 0
+    if _taxonomy_keys(filters):
+        query, _ = _filed_query(filters)
+        return session.scalar(query.add_columns(func.count())) or 0
+    return session.scalar(select(func.count()).where(*_conditions(filters))) or 0
 
 
 def _count_searched(session: Session, words: list[str]) -> int:
@@ -184,40 +204,26 @@ def _count_searched(session: Session, words: list[str]) -> int:
     return total
 
 
-def _only_taxonomy(filters: ServiceFilters) -> bool:
-    taxonomies = (filters.taxonomy_term_id is not None) + (filters.taxonomy_id is not None)
-    others = replace(filters, taxonomy_term_id=None, taxonomy_id=None)
-    return taxonomies == 1 and others == ServiceFilters()
-
-
-def _count_filed_under(session: Session, term_ids: set[uuid.UUID]) -> int:
-    """The live services under these terms, counted in the attribute index alone: the
-    services linked, less the retired ones among them (few, found by their index). Exact
-    because a service is never deleted, only retired, so every link names a service."""
-    linked = select(func.count(distinct(Attribute.link_id))).where(*_link_conditions(term_ids))
-    # `>= the first time` is `IS NOT NULL` for a time, in a form both engines read from the
-    # retired_at index.
-    retired_ids = select(Service.id).where(Service.retired_at >= datetime.min.replace(tzinfo=UTC))  # type: ignore[operator]
-    retired = select(func.count(distinct(Attribute.link_id))).where(
-        Attribute.link_id.in_(retired_ids),  # type: ignore[attr-defined]
-        *_link_conditions(term_ids),
-    )
-    return (session.scalar(linked) or 0) - (session.scalar(retired) or 0)
+# Fewer matches than this are found from an age index and sorted, not looked for by
+# walking the list order (which, for a rare match, reads most of the index).
+WALK_FROM = 1000
 
 
 def page_service_keys(
-    session: Session, filters: ServiceFilters, offset: int, limit: int
+    session: Session, filters: ServiceFilters, offset: int, limit: int, total: int
 ) -> list[Key]:
     """The stored ids of one page, in order: only the id is read, from an index if one
-    serves the order, and the rows are loaded afterwards for these ids only."""
-    query = _matching(session, filters, raw_key(Service.id), per_row=True)
-    query = query.offset(offset).limit(limit)
-    return list(session.scalars(query))
+    serves the order, and the rows are loaded afterwards for these ids only. `total` (from
+    `count_services`) says whether there is a page at all and how to find it."""
+    if offset >= total:
+        return []
+    query = _matching(session, filters, raw_key, walk=total >= WALK_FROM)
+    return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 def all_service_keys(session: Session, filters: ServiceFilters) -> list[Key]:
     """The stored ids of every match, in order (a few MB for 100,000 services)."""
-    return list(session.scalars(_matching(session, filters, raw_key(Service.id), per_row=True)))
+    return list(session.scalars(_matching(session, filters, raw_key)))
 
 
 def live_service_keys(session: Session, ids: list[uuid.UUID]) -> list[Key]:

@@ -5,8 +5,10 @@ import os
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
+from api.compression import accepts_gzip
 from api.errors import problem_responses
-from api.open_data.served import PackageFiles
+from api.open_data.export import write_package
+from api.open_data.served import PackageFiles, ServedPackage
 from api.response_cache import etag_matches
 
 router = APIRouter(prefix="/export", tags=["Open data"])
@@ -33,7 +35,13 @@ def _packages(request: Request) -> PackageFiles:
     """One per app: it knows which version's file is current and builds the next one."""
     state = request.app.state
     if getattr(state, "hsds_packages", None) is None:
-        state.hsds_packages = PackageFiles(state.engine, state.settings.export_dir)
+        state.hsds_packages = PackageFiles(
+            state.engine,
+            state.settings.export_dir,
+            build=write_package,
+            name="hsds",
+            suffix=".zip",
+        )
     packages: PackageFiles = state.hsds_packages
     return packages
 
@@ -58,13 +66,31 @@ def _packages(request: Request) -> PackageFiles:
     },
 )
 def get_hsds_package(request: Request) -> Response:
-    package = _packages(request).current()
+    return send_package(
+        request, _packages(request).current(), "application/zip", "helpdir-hsds.zip"
+    )
+
+
+def send_package(
+    request: Request,
+    package: ServedPackage,
+    media_type: str,
+    filename: str | None = None,
+    response_class: type[PackageFile] = PackageFile,
+) -> Response:
+    """The file, or `304` when the client has it: the response cache leaves conditional
+    requests for files to their route, as it never sees their bytes. A package kept gzipped
+    too is sent that way to a client that accepts gzip (the gzip middleware lets a response
+    that already has a Content-Encoding through); the ETag is the same for both codings,
+    as for every cached response (docs/caching.md)."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_matches(if_none_match.encode(), package.etag.encode()):
         return Response(status_code=304, headers={"ETag": package.etag})
-    return PackageFile(
-        package.path,
-        media_type="application/zip",
-        filename="helpdir-hsds.zip",
-        headers={"ETag": package.etag},
-    )
+    headers = {"ETag": package.etag}
+    path = package.path
+    if package.gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
+        if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+            path = package.gzipped
+            headers["Content-Encoding"] = "gzip"
+    return response_class(path, media_type=media_type, filename=filename, headers=headers)

@@ -15,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from api.auth import AdminDep
 from api.deps import SessionDep
 from api.errors import problem_responses
+from api.open_data.served import PackageFiles
 from api.paging import Page, Paging
 from api.queries.service_export import ServiceReader
 from api.queries.services import (
@@ -33,6 +34,7 @@ from api.rendering import (
     record_json,
     records_page_response,
 )
+from api.routes.exports import PackageFile, send_package
 from api.routes.record_writes import IfMatch
 from api.writes.records import verify_service
 from api.writes.resources import RESOURCES
@@ -146,18 +148,28 @@ def list_services_route(
     ] = "json",
 ) -> Response:
     if format == "ndjson":
-        return StreamingResponse(
-            _stream(request.app.state.engine, filters), media_type="application/x-ndjson"
-        )
-    # The page's ids first (from an index when no search ranks them), then its rows by id.
-    keys = page_service_keys(session, filters, paging.offset, paging.per_page)
+        stream = _stream(request.app.state.engine, filters)
+        if filters == ServiceFilters():
+            # Every service: the same bytes for everyone until the dataset changes, so kept
+            # as a file while the first request streams it, then sent from disk
+            # (api/open_data/served.py).
+            files = _full_exports(request)
+            package = files.ready()
+            if package is not None:
+                return send_package(request, package, NDJSON, response_class=NdjsonFile)
+            stream = files.tee(stream)
+        return StreamingResponse(stream, media_type=NDJSON)
+    # The count, then the page's ids (from an index when no search ranks them), then its
+    # rows by id.
     total = count_services(session, filters)
+    keys = page_service_keys(session, filters, paging.offset, paging.per_page, total)
     reader = ServiceReader(session.connection())
     read = reader.minimal if minimal else reader.full if full else reader.public
     return records_page_response(read(keys), total, paging)
 
 
 EXPORT_BATCH = 500
+NDJSON = "application/x-ndjson"
 
 
 def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:
@@ -170,6 +182,30 @@ def _stream(engine: Engine, filters: ServiceFilters) -> Iterator[bytes]:
         for start in range(0, len(keys), EXPORT_BATCH):
             records = reader.full(keys[start : start + EXPORT_BATCH])
             yield b"".join([record_json(record) + b"\n" for record in records])
+
+
+class NdjsonFile(PackageFile):
+    """Read in 1 MiB chunks, not 64 KiB: a sixteenth of the reads (each a hop to a worker
+    thread) and sends for a file of hundreds of MB, and still one chunk in memory at a time.
+    Should the file go out through the gzip middleware (no gzip of it on disk), a chunk
+    this large is compressed in a worker thread, not on the event loop."""
+
+    chunk_size = 1024 * 1024
+
+
+def _full_exports(request: Request) -> PackageFiles:
+    """One per app, like the HSDS package's (api/routes/exports.py), in the same folder."""
+    state = request.app.state
+    if getattr(state, "services_ndjson", None) is None:
+        state.services_ndjson = PackageFiles(
+            state.engine,
+            state.settings.export_dir,
+            name="services",
+            suffix=".ndjson",
+            gzipped=True,  # 400 MB for 100,000 services: too slow to gzip per download
+        )
+    files: PackageFiles = state.services_ndjson
+    return files
 
 
 @router.get(

@@ -14,6 +14,7 @@ from sqlalchemy import and_, delete, select
 from sqlmodel import Session, SQLModel
 
 from api.errors import ProblemError, Unprocessable
+from api.filing import refile_all
 from api.queries.guidance import get_guidance
 from api.queries.organizations import get_organization
 from api.queries.reporting_channels import get_reporting_channel
@@ -98,13 +99,18 @@ def _is_live(session: Session, table: type[SQLModel], record_id: uuid.UUID) -> b
 
 
 def reindex(session: Session, resource: Resource, row: Any) -> None:
-    """Keep search in step: a service's words include its organisation's."""
+    """Keep search and the taxonomy filters in step: a service's words include its
+    organisation's; its filings follow its terms' places in their taxonomies."""
     if resource.type == ResourceType.service:
         session.refresh(row)
         index_service(session, row)
     elif resource.type == ResourceType.organization:
         for service in session.scalars(select(Service).where(Service.organization_id == row.id)):
             index_service(session, service)
+    elif resource.type == ResourceType.taxonomy_term:
+        # A new parent or taxonomy moves every service filed below the term: rare, and
+        # rewritten whole (seconds at 100,000 services).
+        refile_all(session)
 
 
 def _write_service_parts(

@@ -6,8 +6,10 @@ a GIN index over a tsvector of them), built in migration 0004; see api/search.py
 
 import uuid
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, text
 from sqlmodel import Field, SQLModel
+
+from models.text import NAME_MAX
 
 
 class SearchDocument(SQLModel, table=True):
@@ -24,3 +26,8 @@ class SearchDocument(SQLModel, table=True):
     other_names: str = Field(default="", sa_column=Column(Text, nullable=False))
     terms: str = Field(default="", sa_column=Column(Text, nullable=False))
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The service's own name, as it sorts: a search-only page orders its matches without
+    # reading `service` (a document exists only for a live service).
+    service_name: str = Field(
+        default="", max_length=NAME_MAX, sa_column_kwargs={"server_default": text("''")}
+    )

@@ -1,4 +1,4 @@
-"""service filings for the taxonomy filters
+"""service filings, a covering list index, and service names in search documents
 
 `service_filing` (models/service_filing.py): each live service under every term it is
 linked to, every broader term above those, and their taxonomies, with its name and ages,
@@ -7,6 +7,11 @@ attributes, in SQL that both engines run (a recursive query for term ancestry).
 
 `ix_service_live_list` replaces `ix_service_live_name_id`: the same list order with the
 ages beside it, so an age filter's page walks the index alone.
+
+`search_document.service_name`: the service's name, so a search-only page sorts its
+matches without reading `service`. That needs a document for live services only (the
+rule since retiring removes the document), so any left for a retired service go. On
+SQLite the FTS5 update trigger now fires only when indexed columns change.
 
 Revision ID: 0006
 Revises: 0005
@@ -25,6 +30,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LIVE = sa.text("retired_at IS NULL")
+
+# The FTS5 update trigger of 0004, for the indexed columns only (see the docstring).
+SQLITE_UPDATE_TRIGGER = (
+    "CREATE TRIGGER search_document_au AFTER UPDATE {columns}ON search_document BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, name, other_names, terms, body) "
+    "VALUES ('delete', old.id, old.name, old.other_names, old.terms, old.body); "
+    "INSERT INTO search_fts(rowid, name, other_names, terms, body) "
+    "VALUES (new.id, new.name, new.other_names, new.terms, new.body); END"
+)
+INDEXED_COLUMNS = "OF name, other_names, terms, body "
 
 FILL = """
 WITH RECURSIVE ancestry (term_id, broader) AS (
@@ -94,9 +109,33 @@ def upgrade() -> None:
     op.drop_index(
         "ix_service_live_name_id", table_name="service", sqlite_where=LIVE, postgresql_where=LIVE
     )
+    op.add_column(
+        "search_document",
+        sa.Column(
+            "service_name",
+            sqlmodel.sql.sqltypes.AutoString(length=255),
+            nullable=False,
+            server_default=sa.text("''"),
+        ),
+    )
+    op.execute(
+        "DELETE FROM search_document WHERE service_id IN "
+        "(SELECT id FROM service WHERE retired_at IS NOT NULL)"
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS search_document_au")
+        op.execute(SQLITE_UPDATE_TRIGGER.format(columns=INDEXED_COLUMNS))
+    op.execute(
+        "UPDATE search_document SET service_name = "
+        "(SELECT name FROM service WHERE service.id = search_document.service_id)"
+    )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS search_document_au")
+        op.execute(SQLITE_UPDATE_TRIGGER.format(columns=""))
+    op.drop_column("search_document", "service_name")
     op.create_index(
         "ix_service_live_name_id",
         "service",

@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from api.body_limit import BodyLimit
-from api.compression import Gzip
+from api.compression import GZIP_LEVEL, Gzip
 from api.db import make_engine
 from api.errors import install_problem_handlers
 from api.head_requests import HeadAsGet
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # what is not cached (authenticated responses, NDJSON streams).
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
     app.add_middleware(PrivateWhenAuthenticated)
-    app.add_middleware(Gzip, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(Gzip, minimum_size=settings.gzip_min_bytes, compresslevel=GZIP_LEVEL)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

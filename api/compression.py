@@ -4,6 +4,10 @@
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
 
+# Everywhere we gzip: about twice the speed of level 9 for a percent or two more bytes,
+# which matters for what is gzipped as it is sent (NDJSON streams of hundreds of MB).
+GZIP_LEVEL = 6
+
 
 def accepts_gzip(accept_encoding: bytes) -> bool:
     """RFC 9110: an explicit `gzip` entry decides; else `*` does; q=0 means not acceptable."""

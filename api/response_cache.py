@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.compression import accepts_gzip
+from api.compression import GZIP_LEVEL, accepts_gzip
 from api.dataset_version import DatabaseUnavailable, DatasetVersion, VersionReader
 from api.errors import database_unavailable
 from api.rendering import etag_for
@@ -237,7 +237,7 @@ class ResponseCache:
         gzipped = None
         gzipped_headers = None
         if len(body) >= self.policy.gzip_min_bytes:
-            gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+            gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
             gzipped_headers = [
                 *common,
                 (b"content-encoding", b"gzip"),

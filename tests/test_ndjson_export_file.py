@@ -238,3 +238,21 @@ def test_a_stream_that_a_write_overtakes_is_not_kept(env: tuple[Env, Path]) -> N
         assert b"overtakes" in response.read()
     assert len(ndjson_files(exports)) == 1
     assert files.ready() is not None
+
+
+def test_a_first_stream_to_a_gzip_client_sends_the_files_gzip_as_it_is_made(
+    served: tuple[TestClient, Path],
+) -> None:
+    client, exports = served
+    first, raw = raw_get(client, EXPORT, {"Accept-Encoding": "gzip"})
+    assert first.status_code == 200
+    assert first.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in first.headers["vary"].lower()
+    assert "content-length" not in first.headers and "etag" not in first.headers  # streamed
+    assert gzip.decompress(raw) == live_bytes(client.app)  # type: ignore[arg-type]
+    # Gzipped once, for the client and the file alike.
+    (kept,) = gzip_files(exports)
+    assert kept.read_bytes() == raw
+    assert ndjson_files(exports)[0].read_bytes() == gzip.decompress(raw)
+    again, raw_again = raw_get(client, EXPORT, {"Accept-Encoding": "gzip"})
+    assert again.headers["etag"] and raw_again == raw

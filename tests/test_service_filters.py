@@ -343,6 +343,28 @@ def test_age_filters_leave_out_services_without_that_limit(
     assert set(service_ids(client, **{param: value})) == stated
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"minimum_age": "15.5"}, {"minimum_age": "16"}, {"minimum_age": "0.2"},
+     {"maximum_age": "25.5"}, {"maximum_age": "25"}, {"maximum_age": "24.9"},
+     {"minimum_age": "10.1", "maximum_age": "120.9"}],
+)  # fmt: skip
+def test_age_filters_match_their_definition_for_any_number(
+    client: TestClient, full_services: list[dict[str, Any]], params: Params
+) -> None:
+    """Ages are whole years; a filter of 15.5 means what it says (at least 15.5, so 16)."""
+    least = float(params.get("minimum_age", "0"))
+    most = float(params["maximum_age"]) if "maximum_age" in params else None
+    expected = [
+        service["id"]
+        for service in full_services
+        if service.get("minimum_age", 0) >= least
+        and (most is None or ("maximum_age" in service and service["maximum_age"] <= most))
+    ]
+    assert service_ids(client, **params) == expected
+    assert any(expected) or params == {"maximum_age": "24.9"}
+
+
 def test_minimum_age_zero_keeps_everything(client: TestClient, all_service_ids: list[str]) -> None:
     assert service_ids(client, minimum_age="0") == all_service_ids
 

@@ -14,7 +14,7 @@ so that race is harmless.
 
 A kind made `gzipped` also keeps a gzip of each file beside it (`<file>.gz`), made with
 the file: gzipping hundreds of MB on every download would cap it at the compressor's
-speed (about 40 MB/s at level 6, 20 MB/s at the level 9 of api/compression.py).
+speed (about 40 MB/s at api/compression.py's level 6).
 """
 
 import contextlib
@@ -30,11 +30,11 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from api.compression import GZIP_LEVEL
 from api.open_data.export import as_utc
 from models import DatasetState
 
 ATTEMPTS = 3  # builds that a write overtakes are thrown away and made again
-GZIP_LEVEL = 6  # as the response cache's: nearly level 9's size at twice the speed
 
 # Writes the whole file at `path` from what `session` reads.
 Build = Callable[[Session, Path], None]
@@ -110,28 +110,36 @@ class PackageFiles:
         """The file of the dataset version now published, if it has been made."""
         return self._find(self._version())
 
-    def tee(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """Yield `chunks` and keep them as the current version's file, unless a write
-        lands before the last one (or the client leaves early, or another request of this
-        process is already keeping one)."""
+    def tee(self, chunks: Iterable[bytes], send_gzipped: bool = False) -> Iterator[bytes]:
+        """Yield `chunks` (gzipped if `send_gzipped`, for a kind kept gzipped: the same gzip
+        as the file's, made once for both) and keep them as the current version's file,
+        unless a write lands before the last one (or the client leaves early, or another
+        request of this process is already keeping one)."""
+        packer = _packer() if self.gzipped else None
         if not self.lock.acquire(blocking=False):
-            yield from chunks
+            yield from _gzipped(chunks, packer) if send_gzipped and packer else chunks
             return
         try:
             version = self._version()
             with self._partial() as (partial, packed), contextlib.ExitStack() as files:
                 digest = hashlib.sha256()
                 out = files.enter_context(partial.open("wb"))
-                packer = _packer() if self.gzipped else None
                 out_packed = files.enter_context(packed.open("wb")) if packer else None
                 for chunk in chunks:
                     out.write(chunk)
                     digest.update(chunk)
                     if packer and out_packed:
-                        out_packed.write(packer.compress(chunk))
-                    yield chunk
+                        compressed = packer.compress(chunk)
+                        out_packed.write(compressed)
+                        if send_gzipped:
+                            chunk = compressed
+                    if chunk:
+                        yield chunk
                 if packer and out_packed:
-                    out_packed.write(packer.flush())
+                    tail = packer.flush()
+                    out_packed.write(tail)
+                    if send_gzipped:
+                        yield tail
                 files.close()
                 if self._version() == version:
                     self._publish(version, partial, packed, digest.hexdigest()[:32])
@@ -192,6 +200,13 @@ def _packer() -> "zlib._Compress":
     """gzip framing with no name or time in its header, so the same file always gives the
     same bytes."""
     return zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+
+
+def _gzipped(chunks: Iterable[bytes], packer: "zlib._Compress") -> Iterator[bytes]:
+    for chunk in chunks:
+        if compressed := packer.compress(chunk):
+            yield compressed
+    yield packer.flush()
 
 
 def _gzip(source: Path, target: Path) -> None:

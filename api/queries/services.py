@@ -1,5 +1,6 @@
 """Queries over services: the filters of `/services`, shared by `/service_at_locations`."""
 
+import math
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -68,16 +69,20 @@ def _age_conditions(
     index can serve it, or the planners would read every match from the age index and sort
     them all by name (they underestimate how many match)."""
     conditions: list[ColumnElement[bool]] = []
+    # Ages are whole years: compared as integers, as stored (PostgreSQL would compare an
+    # integer column with a float by converting every row, and use no index).
     if filters.minimum_age is not None:
-        if filters.minimum_age > 0:  # the same as coalesce(minimum_age, 0) >= N, but indexed
-            conditions.append(minimum >= filters.minimum_age)
+        least = math.ceil(filters.minimum_age)
+        if least > 0:  # the same as coalesce(minimum_age, 0) >= N, but indexed
+            conditions.append(minimum >= least)
         else:
-            conditions.append(func.coalesce(minimum, 0) >= filters.minimum_age)
+            conditions.append(func.coalesce(minimum, 0) >= least)
     if filters.maximum_age is not None:
+        most = math.floor(filters.maximum_age)
         if walk:
-            conditions.append(func.coalesce(maximum, NO_UPPER_AGE) <= filters.maximum_age)
+            conditions.append(func.coalesce(maximum, NO_UPPER_AGE) <= most)
         else:
-            conditions.append(and_(maximum.is_not(None), maximum <= filters.maximum_age))
+            conditions.append(and_(maximum.is_not(None), maximum <= most))
     return conditions
 
 

@@ -11,6 +11,8 @@ from api.compression import GZIP_LEVEL, Gzip
 from api.db import make_engine
 from api.errors import install_problem_handlers
 from api.head_requests import HeadAsGet
+from api.open_data.export import write_package
+from api.open_data.served import PackageFiles
 from api.openapi_doc import build_openapi
 from api.private_responses import PrivateWhenAuthenticated
 from api.rate_limit import RateLimit
@@ -80,6 +82,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         connect_timeout=settings.db_connect_timeout,
+    )
+    # Files sent whole, one per dataset version (api/open_data/served.py), in one folder.
+    app.state.hsds_packages = PackageFiles(
+        app.state.engine, settings.export_dir, build=write_package, name="hsds", suffix=".zip"
+    )
+    app.state.services_ndjson = PackageFiles(
+        app.state.engine,
+        settings.export_dir,
+        name="services",  # GET /v1/services?format=ndjson, kept by its first stream
+        suffix=".ndjson",
+        gzipped=True,  # 400 MB for 100,000 services: too slow to gzip per download
     )
 
     v1 = APIRouter(prefix="/v1")

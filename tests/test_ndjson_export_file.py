@@ -16,14 +16,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from write_helpers import PALADIN, PALADIN_SERVICE, SUZY_LAMPLUGH, Env, make_key, new_record
+from write_helpers import PALADIN, PALADIN_SERVICE, Env, make_env, new_record
 
 from api.app import create_app
 from api.open_data.served import PackageFiles
 from api.queries.services import ServiceFilters
 from api.routes.services import _stream
 from api.settings import Settings
-from models.api_key import Role
 
 EXPORT = "/v1/services?format=ndjson"
 PUBLIC = "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"
@@ -61,22 +60,10 @@ def served(seeded_database_url: str, tmp_path: Path) -> Iterator[tuple[TestClien
 
 
 @pytest.fixture
-def env(seeded_engine: Engine, tmp_path: Path) -> Iterator[tuple[Env, Path]]:
+def env(seeded_engine: Engine, tmp_path: Path) -> tuple[Env, Path]:
     """An app on a private seeded database, with keys, and its own export folder."""
     exports = tmp_path / "exports"
-    settings = Settings(database_url=str(seeded_engine.url), export_dir=exports)
-    client = TestClient(create_app(settings, engine=seeded_engine))
-    yield (
-        Env(
-            engine=seeded_engine,
-            client=client,
-            admin=make_key(seeded_engine, "Directory Admin Ada", Role.admin),
-            admin2=make_key(seeded_engine, "Directory Admin Bo", Role.admin),
-            partner=make_key(seeded_engine, "Paladin Editor Pat", Role.partner, PALADIN),
-            other_partner=make_key(seeded_engine, "Suzy Editor Sam", Role.partner, SUZY_LAMPLUGH),
-        ),
-        exports,
-    )
+    return make_env(seeded_engine, export_dir=exports), exports
 
 
 def test_the_full_export_is_the_live_streams_bytes_sent_from_a_file(

@@ -7,6 +7,7 @@ A plain module (not a conftest): the write tests import what they need from it.
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -234,8 +235,13 @@ class Env:
         return entries
 
 
-def make_env(engine: Engine, *, raise_server_exceptions: bool = True) -> Env:
-    app = create_app(Settings(database_url=str(engine.url)), engine=engine)
+def make_env(
+    engine: Engine, *, raise_server_exceptions: bool = True, export_dir: Path | None = None
+) -> Env:
+    settings = Settings(database_url=str(engine.url))
+    if export_dir is not None:
+        settings = settings.model_copy(update={"export_dir": export_dir})
+    app = create_app(settings, engine=engine)
     client = TestClient(app, raise_server_exceptions=raise_server_exceptions)
     return Env(
         engine=engine,

@@ -7,8 +7,7 @@ from starlette.responses import FileResponse, Response
 
 from api.compression import accepts_gzip
 from api.errors import problem_responses
-from api.open_data.export import write_package
-from api.open_data.served import PackageFiles, ServedPackage
+from api.open_data.served import ServedPackage
 from api.response_cache import etag_matches
 
 router = APIRouter(prefix="/export", tags=["Open data"])
@@ -29,21 +28,6 @@ class PackageFile(FileResponse):
     def set_stat_headers(self, stat_result: os.stat_result) -> None:
         super().set_stat_headers(stat_result)
         del self.headers["last-modified"]
-
-
-def _packages(request: Request) -> PackageFiles:
-    """One per app: it knows which version's file is current and builds the next one."""
-    state = request.app.state
-    if getattr(state, "hsds_packages", None) is None:
-        state.hsds_packages = PackageFiles(
-            state.engine,
-            state.settings.export_dir,
-            build=write_package,
-            name="hsds",
-            suffix=".zip",
-        )
-    packages: PackageFiles = state.hsds_packages
-    return packages
 
 
 @router.get(
@@ -67,7 +51,7 @@ def _packages(request: Request) -> PackageFiles:
 )
 def get_hsds_package(request: Request) -> Response:
     return send_package(
-        request, _packages(request).current(), "application/zip", "helpdir-hsds.zip"
+        request, request.app.state.hsds_packages.current(), "application/zip", "helpdir-hsds.zip"
     )
 
 

@@ -154,7 +154,7 @@ def list_services_route(
             # Every service: the same bytes for everyone until the dataset changes, so kept
             # as a file while the first request streams it, then sent from disk
             # (api/open_data/served.py).
-            files = _full_exports(request)
+            files: PackageFiles = request.app.state.services_ndjson
             package = files.ready()
             if package is not None:
                 return send_package(request, package, NDJSON, response_class=NdjsonFile)
@@ -200,21 +200,6 @@ class NdjsonFile(PackageFile):
     this large is compressed in a worker thread, not on the event loop."""
 
     chunk_size = 1024 * 1024
-
-
-def _full_exports(request: Request) -> PackageFiles:
-    """One per app, like the HSDS package's (api/routes/exports.py), in the same folder."""
-    state = request.app.state
-    if getattr(state, "services_ndjson", None) is None:
-        state.services_ndjson = PackageFiles(
-            state.engine,
-            state.settings.export_dir,
-            name="services",
-            suffix=".ndjson",
-            gzipped=True,  # 400 MB for 100,000 services: too slow to gzip per download
-        )
-    files: PackageFiles = state.services_ndjson
-    return files
 
 
 @router.get(

@@ -19,6 +19,7 @@ speed (about 40 MB/s at api/compression.py's level 6).
 
 import contextlib
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -33,6 +34,8 @@ from sqlmodel import Session
 from api.compression import GZIP_LEVEL
 from api.open_data.export import as_utc
 from models import DatasetState
+
+log = logging.getLogger("helpdir.exports")
 
 ATTEMPTS = 3  # builds that a write overtakes are thrown away and made again
 
@@ -141,8 +144,11 @@ class PackageFiles:
                     if send_gzipped:
                         yield tail
                 files.close()
-                if self._version() == version:
-                    self._publish(version, partial, packed, digest.hexdigest()[:32])
+                try:
+                    if self._version() == version:
+                        self._publish(version, partial, packed, digest.hexdigest()[:32])
+                except Exception:  # the client has every byte: keeping a copy is a bonus
+                    log.warning("the %s file was not kept", self.suffix, exc_info=True)
         finally:
             self.lock.release()
 
@@ -184,12 +190,20 @@ class PackageFiles:
         others = [
             old for old in self.directory.glob(f"{self.prefix}-*{self.suffix}") if old != path
         ]
-        others.sort(key=lambda old: old.stat().st_mtime, reverse=True)
+        others.sort(key=_modified, reverse=True)
         for old in others[1:]:
             old.unlink(missing_ok=True)
             if self.gzipped:
                 _packed(old).unlink(missing_ok=True)
         return ServedPackage(path, f'"{tag}"', _packed(path) if self.gzipped else None)
+
+
+def _modified(path: Path) -> float:
+    """When the file was made; another process may have deleted it since it was listed."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _packed(path: Path) -> Path:

@@ -93,11 +93,18 @@ def _conditions(filters: ServiceFilters, walk: bool = False) -> list[ColumnEleme
         Service.id.in_(select(ServiceFiling.service_id).where(*_filed(ServiceFiling, key)))  # type: ignore[union-attr]
         for key in _taxonomy_keys(filters)
     ]
+    conditions += _own_conditions(filters)
+    conditions += _age_conditions(filters, Service.minimum_age, Service.maximum_age, walk)
+    return conditions
+
+
+def _own_conditions(filters: ServiceFilters) -> list[ColumnElement[bool]]:
+    """The filters only `service` itself can answer (the filings hold no such columns)."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.organization_id is not None:
         conditions.append(Service.organization_id == filters.organization_id)  # type: ignore[arg-type]
     if filters.modified_after is not None:
         conditions.append(Service.last_modified >= filters.modified_after)  # type: ignore[arg-type]
-    conditions += _age_conditions(filters, Service.minimum_age, Service.maximum_age, walk)
     return conditions
 
 
@@ -132,7 +139,7 @@ def _matching(
 ) -> Select[Any]:
     """`column` of the matching services, in the list's order (rank, name, id). Without a
     search every rank is 0, so the order is (name, id) and an index on it serves a page:
-    `ix_service_live_name_id`, or the filings' index when a taxonomy filter is set."""
+    `ix_service_live_list`, or the filings' index when a taxonomy filter is set."""
     words, impossible = _search_words(filters)
     if words:
         ranked = ranked_matches(words, session.get_bind().dialect.name).subquery("ranked")
@@ -174,12 +181,7 @@ def _filed_query(filters: ServiceFilters, walk: bool = False) -> tuple[Select[An
     for key in others:
         also = aliased(ServiceFiling)
         query = query.where(exists().where(also.service_id == filed.service_id, *_filed(also, key)))
-    own: list[ColumnElement[bool]] = []
-    if filters.organization_id is not None:
-        own.append(Service.organization_id == filters.organization_id)  # type: ignore[arg-type]
-    if filters.modified_after is not None:
-        own.append(Service.last_modified >= filters.modified_after)  # type: ignore[arg-type]
-    if own:
+    if own := _own_conditions(filters):
         query = query.where(exists().where(Service.id == filed.service_id, *own))
     return query, filed
 

@@ -24,6 +24,7 @@ from write_helpers import (
     new_record,
 )
 
+import api.writes.resources
 from api.filing import refile_all
 from api.queries.service_export import raw_key
 from api.queries.services import ServiceFilters, _matching, count_services, page_service_keys
@@ -213,3 +214,21 @@ def test_both_ways_of_finding_a_page_give_the_same_services(
                 for offset in range(0, total + limit, limit)
             ]
             assert [key for page in pages for key in page] == walked
+
+
+def test_only_a_terms_new_place_rewrites_the_filings(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rewriting every filing takes seconds at scale: a term's new name or description
+    changes no filing, so it must not pay for that."""
+    calls: list[object] = []
+    real = api.writes.resources.refile_all
+    monkeypatch.setattr(api.writes.resources, "refile_all", lambda s: calls.append(s) or real(s))
+    path = f"/v1/taxonomy_terms/{YOUNG_PEOPLE}"
+    response = env.update(path, {"description": "Young people aged 16 to 25."}, env.admin)
+    assert response.status_code == 200, response.text
+    assert calls == []
+    response = env.update(path, {"parent_id": HIGH_RISK_VICTIMS}, env.admin)
+    assert response.status_code == 200, response.text
+    assert len(calls) == 1
+    assert_filters_match(env)

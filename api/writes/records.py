@@ -238,7 +238,7 @@ def _apply(
         session.expire_all()
         row = resource.load(session, row.id)
         after = render(resource, row)
-    reindex(session, resource, row)
+    reindex(session, resource, row, changed=[change["field"] for change in fields])
     cascade(session, resource, row, before, actor, at)
     # Rendered after the cascade: an organisation shows its services as they are now.
     row = resource.load(session, row.id)

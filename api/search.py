@@ -224,8 +224,8 @@ def _documents(session: Session, chunk: int) -> Iterator[list[dict[str, object]]
 
 def rebuild_search_index(session: Session, chunk: int = 500) -> None:
     """Index (and file) every service from scratch, e.g. after a bulk load that bypassed
-    the writes.
-    The words are made in Python (the one tokeniser); the rows go in as bulk inserts."""
+    the writes. The words are made in Python (the one tokeniser); the rows go in as bulk
+    inserts."""
     session.execute(delete(SearchDocument))
     batch: list[dict[str, object]] = []
     for documents in _documents(session, max(chunk, 2000)):

@@ -5,7 +5,7 @@ import os
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
-from api.compression import accepts_gzip
+from api.compression import request_accepts_gzip
 from api.errors import problem_responses
 from api.open_data.served import ServedPackage
 from api.response_cache import etag_matches
@@ -74,7 +74,7 @@ def send_package(
     path = package.path
     if package.gzipped is not None:
         headers["Vary"] = "Accept-Encoding"
-        if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+        if request_accepts_gzip(request):
             path = package.gzipped
             headers["Content-Encoding"] = "gzip"
     return response_class(path, media_type=media_type, filename=filename, headers=headers)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from starlette.responses import Response, StreamingResponse
 
 from api.auth import AdminDep
-from api.compression import accepts_gzip
+from api.compression import request_accepts_gzip
 from api.deps import SessionDep
 from api.errors import problem_responses
 from api.open_data.served import PackageFiles
@@ -158,7 +158,7 @@ def list_services_route(
             package = files.ready()
             if package is not None:
                 return send_package(request, package, NDJSON, response_class=NdjsonFile)
-            if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+            if request_accepts_gzip(request):
                 # The gzip the file gets, sent as it is made (the gzip middleware passes a
                 # response that has its Content-Encoding already).
                 return StreamingResponse(

@@ -1,4 +1,5 @@
-"""`helpdir`: the operator's command line (serve, migrate, seed, check, export, import, keys)."""
+"""`helpdir`: the operator's command line (serve, migrate, seed, check, reindex, export,
+import, keys)."""
 
 import sys
 import uuid
@@ -11,10 +12,12 @@ import uvicorn
 from sqlmodel import Session, select
 
 from api import migrate as migrations
+from api.dataset_version import lock_dataset
 from api.db import make_engine
 from api.keys import create_key, revoke_key
 from api.open_data.export import write_json_lines, write_package
 from api.open_data.importer import ImportFailed, import_package
+from api.search import rebuild_search_index
 from api.settings import get_settings
 from models import ApiKey, Organization
 from models.api_key import Role
@@ -82,6 +85,21 @@ def seed(data_dir: DataDir = DATA_DIR) -> None:
     total = sum(inserted.values())
     detail = ", ".join(f"{n} {table}" for table, n in sorted(inserted.items()))
     typer.echo(f"seed loaded: {total} new rows" + (f" ({detail})" if detail else ""))
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild search (documents, postings) and the taxonomy filters' filings from the
+    records, e.g. after editing the database behind the API's back; writes wait meanwhile."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            lock_dataset(session)  # writers wait; caches see a new version
+            rebuild_search_index(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    typer.echo("search and filings rebuilt")
 
 
 def _report(exc: SeedError) -> None:

@@ -22,6 +22,7 @@ Design (docs/search.md has the longer version):
 import re
 import unicodedata
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import (
@@ -44,7 +45,9 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlmodel import Session
 
 from api.filing import file_service, refile_all
-from models import Attribute, Organization, SearchDocument, Service, TaxonomyTerm
+from api.search_counts import DOCUMENT_COLUMNS, prefixes, recount, replace_counts
+from models import Attribute, Organization, SearchDocument, SearchPosting, Service, TaxonomyTerm
+from models.search_posting import PLACE_NAME, PLACE_OTHER_NAMES, PLACE_TERMS
 
 MAX_QUERY_WORDS = 12
 MAX_WORD = 64
@@ -154,17 +157,48 @@ def service_document(service: Service) -> dict[str, str]:
     )
 
 
+# Where each posted class of a document's words is (models/search_posting.py).
+POSTED_CLASSES = {"name": PLACE_NAME, "other_names": PLACE_OTHER_NAMES, "terms": PLACE_TERMS}
+
+
+def postings(document_: dict[str, object]) -> list[dict[str, object]]:
+    """search_posting rows of a document row (`document` + service_id, service_name): one
+    per word of its names and terms. Each word is in one class only, so once."""
+    return [
+        {
+            "service_id": document_["service_id"],
+            "word": word,
+            "place": place,
+            "service_name": document_["service_name"],
+        }
+        for column, place in POSTED_CLASSES.items()
+        for word in str(document_[column]).split()
+    ]
+
+
 def index_service(session: Session, service: Service) -> None:
-    """Replace a service's document, and its filings (api/filing.py), which follow the
-    same changes; call after any change to what it covers. A retired service has neither
-    (the engines' indexes follow through triggers or the GIN index)."""
-    session.execute(delete(SearchDocument).where(SearchDocument.service_id == service.id))  # type: ignore[arg-type]
-    if service.retired_at is None:
-        session.execute(
-            insert(SearchDocument).values(
-                service_id=service.id, service_name=service.name, **service_document(service)
-            )
+    """Replace a service's document, its postings, its prefix counts (api/search_counts.py)
+    and its filings (api/filing.py), which follow the same changes; call after any change
+    to what it covers. A retired service has none (the engines' indexes follow through
+    triggers or the GIN index)."""
+    old = session.execute(
+        select(*(SearchDocument.__table__.c[c] for c in DOCUMENT_COLUMNS)).where(  # type: ignore[attr-defined]
+            SearchDocument.service_id == service.id  # type: ignore[arg-type]
         )
+    ).first()
+    session.execute(delete(SearchDocument).where(SearchDocument.service_id == service.id))  # type: ignore[arg-type]
+    session.execute(delete(SearchPosting).where(SearchPosting.service_id == service.id))  # type: ignore[arg-type]
+    row: dict[str, object] | None = None
+    if service.retired_at is None:
+        row = {
+            "service_id": service.id,
+            "service_name": service.name,
+            **service_document(service),
+        }
+        session.execute(insert(SearchDocument).values(**row))
+        if posted := postings(row):
+            session.execute(insert(SearchPosting), posted)
+    recount(session, prefixes(old._asdict() if old else None), prefixes(row))
     file_service(session, service.id)
 
 
@@ -227,14 +261,25 @@ def rebuild_search_index(session: Session, chunk: int = 500) -> None:
     the writes. The words are made in Python (the one tokeniser); the rows go in as bulk
     inserts."""
     session.execute(delete(SearchDocument))
+    session.execute(delete(SearchPosting))
     batch: list[dict[str, object]] = []
+    counts: Counter[str] = Counter()
+
+    def flush() -> None:
+        session.execute(insert(SearchDocument), batch)
+        if posted := [p for d in batch for p in postings(d)]:
+            session.execute(insert(SearchPosting), posted)
+        for document_ in batch:
+            counts.update(prefixes(document_))
+        batch.clear()
+
     for documents in _documents(session, max(chunk, 2000)):
         batch += documents
         if len(batch) >= 5000:
-            session.execute(insert(SearchDocument), batch)
-            batch = []
+            flush()
     if batch:
-        session.execute(insert(SearchDocument), batch)
+        flush()
+    replace_counts(session, counts)
     refile_all(session)
 
 

@@ -12,6 +12,8 @@ from models.organization import Organization
 from models.rate_limit import RateLimitWindow
 from models.reporting_channel import ReportingChannel
 from models.search_document import SearchDocument
+from models.search_posting import SearchPosting
+from models.search_prefix import SearchPrefix
 from models.service import Service
 from models.service_filing import ServiceFiling
 from models.source import Citation, Source
@@ -34,6 +36,8 @@ __all__ = [
     "ReportingChannel",
     "Schedule",
     "SearchDocument",
+    "SearchPosting",
+    "SearchPrefix",
     "Service",
     "ServiceArea",
     "ServiceAtLocation",

@@ -6,7 +6,7 @@ a GIN index over a tsvector of them), built in migration 0004; see api/search.py
 
 import uuid
 
-from sqlalchemy import Column, Text, text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.text import NAME_MAX
@@ -14,6 +14,10 @@ from models.text import NAME_MAX
 
 class SearchDocument(SQLModel, table=True):
     __tablename__ = "search_document"
+    __table_args__ = (
+        # A search's services found only in descriptions are listed by name: walked here.
+        Index("ix_search_document_name", "service_name", "service_id"),
+    )
 
     # An INTEGER PRIMARY KEY is SQLite's rowid, which FTS5 uses as its own row id and
     # which (unlike an implicit rowid) VACUUM never renumbers.

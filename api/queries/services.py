@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from api.queries.service_export import Key, raw_key
 from api.search import count_matches, query_words, ranked_matches
+from api.search_counts import services_starting
+from api.search_postings import one_word_page
 from models import Contact, SearchDocument, Service, ServiceAtLocation, ServiceFiling
 from models.service_filing import FILED_UNDER_TAXONOMY, FILED_UNDER_TERM
 
@@ -208,12 +210,16 @@ def _retired_ids() -> Select[tuple[uuid.UUID]]:
 
 
 def _count_searched(session: Session, words: list[str]) -> int:
-    """A search-only count, in the engine's index alone: the matching documents, less
-    those of retired services among them. Retiring a service deletes its document, so
+    """A search-only count: one word's kept ready (api/search_counts.py), more words'
+    counted in the engine's index alone; less the documents of retired services among
+    them. Retiring a service deletes its document, so
     that second set is empty unless a row was retired before that rule (or behind the
     API's back); it is found from the retired_at index, so it stays cheap either way."""
     dialect = session.get_bind().dialect.name
-    total = session.scalar(count_matches(words, dialect)) or 0
+    if len(words) == 1:  # kept ready (api/search_counts.py)
+        total = services_starting(session, words[0])
+    else:
+        total = session.scalar(count_matches(words, dialect)) or 0
     stale = list(
         session.scalars(
             select(SearchDocument.id).where(
@@ -239,6 +245,12 @@ def page_service_keys(
     `count_services`) says whether there is a page at all and how to find it."""
     if offset >= total:
         return []
+    words, _ = _search_words(filters)
+    if len(words) == 1 and replace(filters, search=None) == ServiceFilters():
+        # One word alone: read in list order from the postings (api/search_postings.py).
+        keys = one_word_page(session, words[0], offset, limit, total, _retired_ids())
+        if keys is not None:
+            return keys
     query = _matching(session, filters, raw_key, walk=total >= WALK_FROM)
     return list(session.scalars(query.offset(offset).limit(limit)))
 

@@ -98,13 +98,14 @@ def _is_live(session: Session, table: type[SQLModel], record_id: uuid.UUID) -> b
     return row is not None and getattr(row, "retired_at", None) is None
 
 
-# A term's place: what its filings follow (its name and description are only words).
+# A term's place: what its filings follow (its name is only words, in its services' documents).
 TERM_PLACE = frozenset({"parent_id", "taxonomy_id"})
 
 
 def reindex(session: Session, resource: Resource, row: Any, changed: Iterable[str] = ()) -> None:
     """Keep search and the taxonomy filters in step: a service's words include its
-    organisation's; its filings follow its terms' places in their taxonomies. `changed`
+    organisation's and its terms' names; its filings follow its terms' places in their
+    taxonomies. `changed`
     names the fields an update changed (a new record has no services under it yet)."""
     if resource.type == ResourceType.service:
         session.refresh(row)
@@ -112,10 +113,19 @@ def reindex(session: Session, resource: Resource, row: Any, changed: Iterable[st
     elif resource.type == ResourceType.organization:
         for service in session.scalars(select(Service).where(Service.organization_id == row.id)):
             index_service(session, service)
-    elif resource.type == ResourceType.taxonomy_term and TERM_PLACE & set(changed):
-        # A new parent or taxonomy moves every service filed below the term: rare, and
-        # rewritten whole (5–15 s at 100,000 services).
-        refile_all(session)
+    elif resource.type == ResourceType.taxonomy_term:
+        if TERM_PLACE & set(changed):
+            # A new parent or taxonomy moves every service filed below the term: rare, and
+            # rewritten whole (5–15 s at 100,000 services).
+            refile_all(session)
+        if "name" in changed:
+            # The term's name is among the words of the services linked to it.
+            linked = select(Attribute.link_id).where(
+                Attribute.taxonomy_term_id == row.id,  # type: ignore[arg-type]
+                Attribute.link_entity == "service",  # type: ignore[arg-type]
+            )
+            for service in session.scalars(select(Service).where(Service.id.in_(linked))):  # type: ignore[union-attr]
+                index_service(session, service)
 
 
 def _write_service_parts(

@@ -1,0 +1,170 @@
+"""A page of a one-word search read in list order, from `search_posting`
+(models/search_posting.py), instead of ranking every match.
+
+For one query word the rank (api/search.py) is the weight of the heaviest place holding a
+word it starts, doubled when it is that whole word; 1 when it is only in descriptions. So
+the list is:
+
+1. the services with such a word in a name or term ("posted"): by that weight, then name,
+   then id. Each posted word's services are already in that order in the postings' index,
+   and a service's rank is its best posting, so the page is the first `offset + limit`
+   postings of each word the query starts (few), merged;
+2. then the rest, found only in descriptions, all of rank 1, so by name: walked in name
+   order through `search_document` until the page is full, when they are dense enough for
+   that to be short; otherwise this returns None and the caller ranks every match.
+
+tests/test_search_postings.py checks this against ranking every match.
+"""
+
+import uuid
+
+from sqlalchemy import Select, case, distinct, func, select, union_all
+from sqlmodel import Session
+
+from api.queries.service_export import Key, raw_key
+from api.search import WEIGHT_ORGANIZATION_NAME, WEIGHT_SERVICE_NAME, WEIGHT_TERM
+from api.search_counts import documents
+from models import SearchDocument, SearchPosting
+from models.search_posting import PLACE_NAME, PLACE_OTHER_NAMES
+
+# More posted words than this start the query word (a short prefix): rank every match.
+MOST_WORDS = 8
+# Walk at most about this many documents in name order for the description-only part.
+MOST_WALKED = 25_000
+# Above any character a word can hold: a prefix's words are [word, word + this).
+_AFTER_ANY = "\U0010ffff"
+
+Excluded = Select[tuple[uuid.UUID]]
+
+
+def _posted_words(session: Session, word: str) -> list[str]:
+    """The posted words that start with `word` (at most MOST_WORDS + 1), each found by one
+    index seek past the one before: a common word's range has tens of thousands of
+    postings, which grouping would read."""
+    found: list[str] = []
+    column = SearchPosting.word
+    after = column >= word
+    while len(found) <= MOST_WORDS:
+        following = session.scalar(
+            select(func.min(column)).where(after, column < word + _AFTER_ANY)
+        )
+        if following is None:
+            break
+        found.append(following)
+        after = column > following
+    return found
+
+
+def _posted_page(
+    session: Session, word: str, posted: list[str], offset: int, limit: int, excluded: Excluded
+) -> list[Key]:
+    live = SearchPosting.service_id.not_in(excluded)  # type: ignore[attr-defined]
+    order = (SearchPosting.place, SearchPosting.service_name, SearchPosting.service_id)
+    if len(posted) == 1:
+        # One word: its index range is the order (a service is posted once per word).
+        return list(
+            session.scalars(
+                select(raw_key(SearchPosting.service_id))
+                .where(SearchPosting.word == posted[0], live)
+                .order_by(*order)
+                .offset(offset)
+                .limit(limit)
+            )
+        )
+    # Several: the first offset + limit of each word, each with its weight, merged by a
+    # service's best. A service further down a word's range has that many services
+    # before it there, so it is not on this page by that posting.
+    firsts = []
+    for posted_word in posted:
+        double = 2 if posted_word == word else 1
+        weight = case(
+            {
+                PLACE_NAME: WEIGHT_SERVICE_NAME * double,
+                PLACE_OTHER_NAMES: WEIGHT_ORGANIZATION_NAME * double,
+            },
+            value=SearchPosting.place,
+            else_=WEIGHT_TERM * double,
+        )
+        first = (
+            select(
+                SearchPosting.service_id.label("service_id"),  # type: ignore[attr-defined]
+                SearchPosting.service_name.label("service_name"),
+                weight.label("weight"),
+            )
+            .where(SearchPosting.word == posted_word, live)
+            .order_by(*order)
+            .limit(offset + limit)
+            .subquery()
+        )
+        firsts.append(select(first))
+    merged = union_all(*firsts).subquery("merged")
+    return list(
+        session.scalars(
+            select(raw_key(merged.c.service_id))
+            .group_by(merged.c.service_id, merged.c.service_name)
+            .order_by(func.max(merged.c.weight).desc(), merged.c.service_name, merged.c.service_id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def _posted_count(session: Session, posted: list[str], excluded: Excluded) -> int:
+    live = SearchPosting.service_id.not_in(excluded)  # type: ignore[attr-defined]
+    if len(posted) == 1:
+        query = select(func.count()).where(SearchPosting.word == posted[0], live)
+    else:
+        query = select(func.count(distinct(SearchPosting.service_id))).where(
+            SearchPosting.word.in_(posted),  # type: ignore[attr-defined]
+            live,
+        )
+    return session.scalar(query) or 0
+
+
+def _unposted_page(
+    session: Session, word: str, offset: int, limit: int, excluded: Excluded
+) -> list[Key]:
+    """Matches found only in descriptions, by name. The tests are single substring tests
+    (' word' is a word it starts), so PostgreSQL's planner expects many rows and walks the
+    name index rather than sorting them all."""
+    find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
+    start = f" {word}"
+    document = SearchDocument
+    posted_text = document.name.concat(document.other_names).concat(document.terms)
+    return list(
+        session.scalars(
+            select(raw_key(document.service_id))
+            .where(
+                find(document.body, start) > 0,
+                find(posted_text, start) < 1,
+                document.service_id.not_in(excluded),  # type: ignore[attr-defined]
+            )
+            .order_by(document.service_name, document.service_id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def one_word_page(
+    session: Session, word: str, offset: int, limit: int, total: int, excluded: Excluded
+) -> list[Key] | None:
+    """A page of the search for `word` alone, which `total` services match (`excluded`:
+    the retired services, whose rows may linger); None when ranking every match is the
+    cheaper way (see the module docstring)."""
+    posted = _posted_words(session, word)
+    if len(posted) > MOST_WORDS:
+        return None
+    keys = _posted_page(session, word, posted, offset, limit, excluded) if posted else []
+    if len(keys) == limit:
+        return keys
+    # The posted ones end on this page or before it: how many there are.
+    posted_total = offset + len(keys) if keys else _posted_count(session, posted, excluded)
+    unposted = total - posted_total
+    skip = max(0, offset - posted_total)
+    wanted = min(limit - len(keys), unposted - skip)
+    if wanted <= 0:
+        return keys
+    if (skip + wanted) * documents(session) > MOST_WALKED * unposted:
+        return None
+    return keys + _unposted_page(session, word, skip, wanted, excluded)

@@ -1,0 +1,20 @@
+"""How many live services have a word starting with each prefix: the count of a one-word
+search, read in one row instead of counting every match in the search index.
+
+A search word matches a service when it starts one of the service's words
+(api/search.py), so the count of a one-word search is exactly the count of services with
+that prefix among the prefixes of their words. The empty prefix, which every document
+has, counts the documents. Rows change only with the search documents
+(api/search_counts.py, called by `index_service` and `rebuild_search_index`); a prefix no
+service has any more has no row.
+"""
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+
+class SearchPrefix(SQLModel, table=True):
+    __tablename__ = "search_prefix"
+
+    prefix: str = Field(primary_key=True, sa_type=String(64))  # type: ignore[call-overload]
+    services: int

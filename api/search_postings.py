@@ -159,7 +159,10 @@ def one_word_page(
     if len(keys) == limit:
         return keys
     # The posted ones end on this page or before it: how many there are.
-    posted_total = offset + len(keys) if keys else _posted_count(session, posted, excluded)
+    if keys:
+        posted_total = offset + len(keys)
+    else:
+        posted_total = _posted_count(session, posted, excluded) if posted else 0
     unposted = total - posted_total
     skip = max(0, offset - posted_total)
     wanted = min(limit - len(keys), unposted - skip)

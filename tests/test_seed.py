@@ -364,10 +364,12 @@ def test_cli_seed_loads_then_finds_nothing_new(cli_database: str) -> None:
     counts = _count_rows(cli_database)
     # The search index, the taxonomy filters' filings and the change feed's baseline
     # entries are derived, not seed records, so the report leaves them out.
-    derived = ("search_document", "service_filing", "change")
+    derived = ("search_document", "search_posting", "search_prefix", "service_filing", "change")
     records = {t: n for t, n in counts.items() if t not in derived and n}
     assert counts["search_document"] > 0
     assert counts["service_filing"] > 0
+    assert counts["search_posting"] > 0
+    assert counts["search_prefix"] > 0
     assert counts["change"] == sum(
         counts[t]
         for t in ("organization", "service", "guidance", "reporting_channel", "taxonomy_term")

@@ -27,7 +27,7 @@ from api.queries.services import (
     page_service_keys,
 )
 from api.search import rebuild_search_index
-from api.search_postings import one_word_page
+from api.search_postings import lingering, one_word_page
 from api.settings import get_settings
 from benchmarks.synthetic import Generator, _bulk_load, _vocabulary
 from models import SearchPosting, SearchPrefix, Service
@@ -98,7 +98,9 @@ def test_the_postings_answer_pages_on_both_sides_of_the_description_only_matches
                 )
             )
             for offset in range(0, len(expected), 13):
-                page = one_word_page(session, word, offset, 13, len(expected), _retired_ids())
+                page = one_word_page(
+                    session, word, offset, 13, len(expected), lingering(session, _retired_ids())
+                )
                 assert page == expected[offset : offset + 13], (word, offset)
                 crossed += offset < posted < offset + 13
     assert crossed >= 3, "some pages hold both kinds of match"
@@ -110,10 +112,17 @@ def test_a_sparse_or_too_wide_search_falls_back_to_ranking_every_match(
     with Session(directory) as session:
         expected = _ranked(session, "confidential")
         monkeypatch.setattr(api.search_postings, "MOST_WALKED", 1)
-        assert one_word_page(session, "confidential", 50, 50, len(expected), _retired_ids()) is None
+        assert (
+            one_word_page(
+                session, "confidential", 50, 50, len(expected), lingering(session, _retired_ids())
+            )
+            is None
+        )
         assert _pages(session, "confidential", 50) == expected
         monkeypatch.setattr(api.search_postings, "MOST_WORDS", 0)
-        assert one_word_page(session, "sup", 0, 50, 10**6, _retired_ids()) is None
+        assert (
+            one_word_page(session, "sup", 0, 50, 10**6, lingering(session, _retired_ids())) is None
+        )
         assert _pages(session, "sup", 7) == _ranked(session, "sup")
 
 

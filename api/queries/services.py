@@ -13,7 +13,7 @@ from sqlmodel import Session
 from api.queries.service_export import Key, raw_key
 from api.search import count_matches, query_words, ranked_matches
 from api.search_counts import services_starting
-from api.search_postings import one_word_page
+from api.search_postings import lingering, one_word_page
 from models import Contact, SearchDocument, Service, ServiceAtLocation, ServiceFiling
 from models.service_filing import FILED_UNDER_TAXONOMY, FILED_UNDER_TERM
 
@@ -248,7 +248,8 @@ def page_service_keys(
     words, _ = _search_words(filters)
     if len(words) == 1 and replace(filters, search=None) == ServiceFilters():
         # One word alone: read in list order from the postings (api/search_postings.py).
-        keys = one_word_page(session, words[0], offset, limit, total, _retired_ids())
+        excluded = lingering(session, _retired_ids())
+        keys = one_word_page(session, words[0], offset, limit, total, excluded)
         if keys is not None:
             return keys
     query = _matching(session, filters, raw_key, walk=total >= WALK_FROM)

@@ -89,8 +89,9 @@ def seed(data_dir: DataDir = DATA_DIR) -> None:
 
 @app.command()
 def reindex() -> None:
-    """Rebuild search (documents, postings) and the taxonomy filters' filings from the
-    records, e.g. after editing the database behind the API's back; writes wait meanwhile."""
+    """Rebuild search (documents, postings, prefix counts) and the taxonomy filters'
+    filings from the records, e.g. after editing the database behind the API's back;
+    writes wait meanwhile."""
     engine = make_engine(get_settings().database_url)
     try:
         with Session(engine) as session:

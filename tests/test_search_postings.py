@@ -39,7 +39,7 @@ QUERIES = [
     "confidential", "evidence", "services", "advocacy", "court", "leeds", "refuge",
     "sta", "supp", "sup", "saf", "adv", "counsel", "tr", "online", "xyzzy", "2",
 ]  # fmt: skip
-PAGE_SIZES = (1, 7, 50)
+PAGE_SIZES = (3, 7, 50)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -286,6 +287,12 @@ def rebuild_search_index(session: Session, chunk: int = 500) -> None:
 # -- matching and ranking ------------------------------------------------------------------
 
 
+def substring_position(dialect_name: str) -> Any:
+    """The engine's 1-based position of a substring, 0 when absent: `instr()` on SQLite,
+    `strpos()` on PostgreSQL, which find the same positions."""
+    return func.instr if dialect_name == "sqlite" else func.strpos
+
+
 def _word_rank(word: str, dialect_name: str) -> ColumnElement[int]:
     """The heaviest class with a word that `word` starts; exact words count double, except
     in descriptions (checking those would mean scanning every description that matched).
@@ -293,7 +300,7 @@ def _word_rank(word: str, dialect_name: str) -> ColumnElement[int]:
     word, costs three short substring tests, not six. The texts are folded already, so a
     plain substring test (not the slower LIKE) finds ' word' (a word it starts) and
     ' word ' (that whole word), the same on both engines."""
-    find = func.instr if dialect_name == "sqlite" else func.strpos
+    find = substring_position(dialect_name)
     whole, start = f" {word} ", f" {word}"
     name, other, terms = SearchDocument.name, SearchDocument.other_names, SearchDocument.terms
 

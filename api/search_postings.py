@@ -23,7 +23,12 @@ from sqlalchemy import ColumnElement, Select, case, distinct, func, select, unio
 from sqlmodel import Session
 
 from api.queries.service_export import Key, raw_key
-from api.search import WEIGHT_ORGANIZATION_NAME, WEIGHT_SERVICE_NAME, WEIGHT_TERM
+from api.search import (
+    WEIGHT_ORGANIZATION_NAME,
+    WEIGHT_SERVICE_NAME,
+    WEIGHT_TERM,
+    substring_position,
+)
 from api.search_counts import documents
 from models import SearchDocument, SearchPosting
 from models.search_posting import PLACE_NAME, PLACE_OTHER_NAMES
@@ -135,7 +140,7 @@ def _unposted_page(
     """Matches found only in descriptions, by name. The tests are single substring tests
     (' word' is a word it starts), so PostgreSQL's planner expects many rows and walks the
     name index rather than sorting them all."""
-    find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
+    find = substring_position(session.get_bind().dialect.name)
     start = f" {word}"
     document = SearchDocument
     posted_text = document.name.concat(document.other_names).concat(document.terms)

@@ -25,15 +25,13 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select, update
 from sqlmodel import Session
-from typer.testing import CliRunner
-from write_helpers import KEEP_EVIDENCE, PALADIN_SERVICE
+from write_helpers import KEEP_EVIDENCE, PALADIN_SERVICE, run_cli
 
 from api.app import create_app
-from api.cli import app as cli
 from api.dataset_version import lock_dataset
 from api.db import make_engine
 from api.open_data.export import iso_datetime
-from api.settings import Settings, get_settings
+from api.settings import Settings
 from models import DatasetState, Guidance, Service
 
 TABULAR = json.loads(
@@ -41,17 +39,6 @@ TABULAR = json.loads(
 )["properties"]
 PUBLIC = "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"
 IDENTITY = {"Accept-Encoding": "identity"}
-
-
-def run(database_url: str, *args: str) -> Any:
-    """`helpdir ARGS` against a database; the result has exit_code, stdout and stderr."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", database_url)
-        get_settings.cache_clear()
-        try:
-            return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        finally:
-            get_settings.cache_clear()
 
 
 def csv_files(package: Path) -> dict[str, bytes]:
@@ -80,7 +67,7 @@ def count(database_url: str, model: Any) -> int:
 def package(seeded_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeded directory exported with `helpdir export --format hsds FILE.zip`."""
     target = tmp_path_factory.mktemp("package") / "helpdir-hsds.zip"
-    result = run(seeded_database_url, "export", "--format", "hsds", str(target))
+    result = run_cli(seeded_database_url, "export", "--format", "hsds", str(target))
     assert result.exit_code == 0, result.output
     return target
 
@@ -252,11 +239,11 @@ def test_a_write_makes_a_new_package_and_the_old_file_goes(
 def test_export_import_export_gives_the_same_csvs(
     package: Path, migrated_database_url: str, seeded_database_url: str, tmp_path: Path
 ) -> None:
-    imported = run(migrated_database_url, "import", str(package))
+    imported = run_cli(migrated_database_url, "import", str(package))
     assert imported.exit_code == 0, imported.output
     assert "imported" in imported.stdout
     again = tmp_path / "again"
-    exported = run(migrated_database_url, "export", "--format", "hsds", str(again))
+    exported = run_cli(migrated_database_url, "export", "--format", "hsds", str(again))
     assert exported.exit_code == 0, exported.output
 
     assert csv_files(again) == csv_files(package)  # byte for byte, every table
@@ -313,7 +300,7 @@ def test_importing_a_package_with_a_bad_row_changes_nothing_and_names_the_row(
     )
     version_before = _version(migrated_database_url)
 
-    result = run(migrated_database_url, "import", str(broken))
+    result = run_cli(migrated_database_url, "import", str(broken))
     assert result.exit_code == 1
     problems = result.stderr.splitlines()
     assert "service (services.csv), row 4, column minimum_age: " in problems[0]
@@ -331,7 +318,7 @@ def test_importing_a_package_with_a_bad_row_changes_nothing_and_names_the_row(
 def test_importing_ids_that_are_already_there_is_refused(package: Path, seeded_engine: Any) -> None:
     url = seeded_engine.url.render_as_string(hide_password=False)
     version_before = _version(url)
-    result = run(url, "import", str(package))
+    result = run_cli(url, "import", str(package))
     assert result.exit_code == 1
     assert "service (services.csv), row 2, column id: " in result.stderr
     assert "is already in the database" in result.stderr
@@ -374,7 +361,7 @@ def test_another_publishers_hsds_package_is_imported_with_what_fits(
     ]
     (folder / "datapackage.json").write_text(json.dumps({"resources": resources}))
 
-    result = run(migrated_database_url, "import", str(folder / "datapackage.json"))
+    result = run_cli(migrated_database_url, "import", str(folder / "datapackage.json"))
     assert result.exit_code == 0, result.output
     assert "address: helpdir has no table for it" in result.stderr
     assert "column fees is not kept" in result.stderr
@@ -396,7 +383,7 @@ def test_another_publishers_hsds_package_is_imported_with_what_fits(
 def test_the_json_lines_dump_has_every_record_as_its_get_shows_it(
     seeded_database_url: str, client: TestClient
 ) -> None:
-    result = run(seeded_database_url, "export", "--format", "ndjson")
+    result = run_cli(seeded_database_url, "export", "--format", "ndjson")
     assert result.exit_code == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     by_type: dict[str, list[dict[str, Any]]] = {}
@@ -420,15 +407,15 @@ def test_the_json_lines_dump_has_every_record_as_its_get_shows_it(
 
 
 def test_export_needs_somewhere_to_write_the_package(seeded_database_url: str) -> None:
-    result = run(seeded_database_url, "export", "--format", "hsds")
+    result = run_cli(seeded_database_url, "export", "--format", "hsds")
     assert result.exit_code == 2
 
 
 def test_import_of_something_that_is_not_there(migrated_database_url: str, tmp_path: Path) -> None:
-    assert run(migrated_database_url, "import", str(tmp_path / "nothing.zip")).exit_code == 2
+    assert run_cli(migrated_database_url, "import", str(tmp_path / "nothing.zip")).exit_code == 2
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = run(migrated_database_url, "import", str(empty))
+    result = run_cli(migrated_database_url, "import", str(empty))
     assert result.exit_code == 1
     assert "datapackage.json: not found in the package" in result.stderr
     shutil.rmtree(empty)
@@ -441,6 +428,6 @@ def test_import_of_something_that_is_not_there(migrated_database_url: str, tmp_p
     (latin / "organizations.csv").write_bytes(
         "id,name,description\r\nx,Caf\xe9,y\r\n".encode("latin-1")
     )
-    result = run(migrated_database_url, "import", str(latin))
+    result = run_cli(migrated_database_url, "import", str(latin))
     assert result.exit_code == 1
     assert "organization (organizations.csv), row 2: cannot be read" in result.stderr

@@ -12,12 +12,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
-from typer.testing import CliRunner
-from write_helpers import HIGH_RISK_VICTIMS, Env, make_env, new_record
+from write_helpers import HIGH_RISK_VICTIMS, Env, make_env, new_record, run_cli
 
 import api.search_postings
 from api import migrate
-from api.cli import app as cli
 from api.queries.service_export import raw_key
 from api.queries.services import (
     ServiceFilters,
@@ -28,7 +26,6 @@ from api.queries.services import (
 )
 from api.search import rebuild_search_index
 from api.search_postings import lingering, one_word_page
-from api.settings import get_settings
 from benchmarks.synthetic import Generator, _bulk_load, _vocabulary
 from models import SearchPosting, SearchPrefix, Service
 
@@ -247,19 +244,14 @@ def test_renaming_a_term_renames_it_in_the_search_of_its_services(
 
 
 def test_helpdir_reindex_rebuilds_what_was_lost_behind_the_api_s_back(
-    seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    seeded_engine: Engine,
 ) -> None:
     with Session(seeded_engine) as session:
         kept = _all_postings(session)
         session.execute(delete(SearchPosting))
         session.execute(delete(SearchPrefix))
         session.commit()
-    monkeypatch.setenv("DATABASE_URL", seeded_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["reindex"])
-    finally:
-        get_settings.cache_clear()
+    result = run_cli(seeded_engine.url.render_as_string(hide_password=False), "reindex")
     assert result.exit_code == 0, result.output
     with Session(seeded_engine) as session:
         assert _all_postings(session) == kept

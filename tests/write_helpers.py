@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as cli
 from api.keys import create_key
-from api.settings import Settings
+from api.settings import Settings, get_settings
 from models.api_key import Role
 from models.base import stable_id
 
@@ -288,3 +291,14 @@ def snapshots(env: Env, *paths: str) -> dict[str, Snapshot]:
 
 def phone_numbers(record: dict[str, Any]) -> list[str]:
     return sorted(p["number"] for p in record.get("phones", []))
+
+
+def run_cli(database_url: str, *args: str) -> Any:
+    """`helpdir ARGS` against a database; the result has exit_code, stdout and stderr."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", database_url)
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        finally:
+            get_settings.cache_clear()

@@ -325,6 +325,27 @@ def _word_rank(word: str, dialect_name: str) -> ColumnElement[int]:
     )
 
 
+def rank(words_: list[str], dialect_name: str) -> ColumnElement[int]:
+    """A matching document's rank: the sum of its words' (see `_word_rank`)."""
+    ranks = [_word_rank(w, dialect_name) for w in words_]
+    return sum(ranks[1:], ranks[0])
+
+
+def has_every_word(words_: list[str], dialect_name: str) -> ColumnElement[bool]:
+    """The match, tested on one document's own text rather than found in the engine's
+    index: for a few documents already known, not for finding them."""
+    find = substring_position(dialect_name)
+    document = SearchDocument
+    places = (document.name, document.other_names, document.terms, document.body)
+
+    def has(word: str) -> ColumnElement[bool]:
+        # A CASE tries the places one by one: a long description is read only when the
+        # word is in no name or term.
+        return case(*((find(place, f" {word}") > 0, True) for place in places), else_=False)
+
+    return and_(*(has(w) for w in words_))
+
+
 def fts5_query(words_: list[str]) -> str:
     """Every word as a quoted FTS5 prefix ("word"*), ANDed; quotes doubled, so nothing in
     a word is FTS5 syntax (our words are letters and digits anyway)."""
@@ -355,12 +376,10 @@ def ranked_matches(words_: list[str], dialect_name: str) -> Select[tuple[uuid.UU
     """(service_id, rank, service_name) of the services matching every word (see the module
     docstring)."""
     source, condition = _matches(words_, dialect_name)
-    ranks = [_word_rank(w, dialect_name) for w in words_]
-    rank = sum(ranks[1:], ranks[0])
     return (
         select(
             SearchDocument.service_id.label("service_id"),  # type: ignore[attr-defined]
-            rank.label("rank"),
+            rank(words_, dialect_name).label("rank"),
             SearchDocument.service_name.label("service_name"),
         )
         .select_from(source)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from api.queries.service_export import Key, raw_key
 from api.search import count_matches, query_words, ranked_matches
 from api.search_counts import services_starting
 from api.search_postings import lingering, one_word_page
+from api.search_several_words import several_words_page
 from models import Contact, SearchDocument, Service, ServiceAtLocation, ServiceFiling
 from models.service_filing import FILED_UNDER_TAXONOMY, FILED_UNDER_TERM
 
@@ -246,10 +247,14 @@ def page_service_keys(
     if offset >= total:
         return []
     words, _ = _search_words(filters)
-    if len(words) == 1 and replace(filters, search=None) == ServiceFilters():
-        # One word alone: read in list order from the postings (api/search_postings.py).
+    if words and replace(filters, search=None) == ServiceFilters():
+        # A search alone: read from the postings (api/search_postings.py,
+        # api/search_several_words.py) unless ranking every match is cheaper.
         excluded = lingering(session, _retired_ids())
-        keys = one_word_page(session, words[0], offset, limit, total, excluded)
+        if len(words) == 1:
+            keys = one_word_page(session, words[0], offset, limit, total, excluded)
+        else:
+            keys = several_words_page(session, words, offset, limit, total, excluded)
         if keys is not None:
             return keys
     query = _matching(session, filters, raw_key, walk=total >= WALK_FROM)

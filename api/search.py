@@ -23,7 +23,7 @@ import re
 import unicodedata
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -346,30 +346,60 @@ def has_every_word(words_: list[str], dialect_name: str) -> ColumnElement[bool]:
     return and_(*(has(w) for w in words_))
 
 
-def fts5_query(words_: list[str]) -> str:
-    """Every word as a quoted FTS5 prefix ("word"*), ANDed; quotes doubled, so nothing in
-    a word is FTS5 syntax (our words are letters and digits anyway)."""
-    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words_)
+# A query word as the engine is asked for it: a prefix, or the exact words it starts
+# (api/search_counts.py: `words_starting`), when they are known.
+Spelled = list[str] | None
 
 
-def tsquery(words_: list[str]) -> str:
-    """Every word as a quoted tsquery prefix ('word':*), ANDed; a literal tsquery, so the
-    words are lexemes as they are, matching `array_to_tsvector` in the index."""
-    quoted = ("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words_)
-    return " & ".join(quoted)
+def fts5_query(words_: list[str], spelled: Sequence[Spelled] = ()) -> str:
+    """Every word as a quoted FTS5 prefix ("word"*) or its words ("a" OR "b"), ANDed;
+    quotes doubled, so nothing in a word is FTS5 syntax (our words are letters and digits
+    anyway)."""
+
+    def quoted(word: str) -> str:
+        return '"' + word.replace('"', '""') + '"'
+
+    def one(word: str, exact: Spelled) -> str:
+        return f"({' OR '.join(map(quoted, exact))})" if exact else quoted(word) + "*"
+
+    return " AND ".join(one(w, exact) for w, exact in _spellings(words_, spelled))
 
 
-def _matches(words_: list[str], dialect_name: str) -> tuple[object, ColumnElement[bool]]:
+def tsquery(words_: list[str], spelled: Sequence[Spelled] = ()) -> str:
+    """Every word as a quoted tsquery prefix ('word':*) or its words ('a' | 'b'), ANDed; a
+    literal tsquery, so the words are lexemes as they are, matching `array_to_tsvector` in
+    the index."""
+
+    def quoted(word: str) -> str:
+        return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    def one(word: str, exact: Spelled) -> str:
+        return f"({' | '.join(map(quoted, exact))})" if exact else quoted(word) + ":*"
+
+    return " & ".join(one(w, exact) for w, exact in _spellings(words_, spelled))
+
+
+def _spellings(words_: list[str], spelled: Sequence[Spelled]) -> Iterable[tuple[str, Spelled]]:
+    return zip(words_, spelled or [None] * len(words_), strict=True)
+
+
+def _fts5_match(words_: list[str], spelled: Sequence[Spelled]) -> ColumnElement[bool]:
+    return literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
+        literal(fts5_query(words_, spelled))
+    )
+
+
+def _matches(
+    words_: list[str], dialect_name: str, spelled: Sequence[Spelled] = ()
+) -> tuple[object, ColumnElement[bool]]:
     """(FROM clause, condition) of the documents that contain every word as a prefix."""
     if dialect_name == "sqlite":
         fts = table(FTS_TABLE, column("rowid"))
         joined = fts.join(SearchDocument, SearchDocument.id == fts.c.rowid)  # type: ignore[arg-type]
-        return joined, literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
-            literal(fts5_query(words_))
-        )
+        return joined, _fts5_match(words_, spelled)
     vector = column(POSTGRESQL_VECTOR, _selectable=SearchDocument.__table__)  # type: ignore[attr-defined]
-    condition = vector.op("@@", return_type=Boolean)(cast(literal(tsquery(words_)), TSQUERY))
-    return SearchDocument, condition
+    query = literal(tsquery(words_, spelled))
+    return SearchDocument, vector.op("@@", return_type=Boolean)(cast(query, TSQUERY))
 
 
 def ranked_matches(words_: list[str], dialect_name: str) -> Select[tuple[uuid.UUID, int, str]]:
@@ -388,26 +418,22 @@ def ranked_matches(words_: list[str], dialect_name: str) -> Select[tuple[uuid.UU
 
 
 def count_matches(
-    words_: list[str], dialect_name: str, document_ids: list[int] | None = None
+    words_: list[str],
+    dialect_name: str,
+    document_ids: list[int] | None = None,
+    spelled: Sequence[Spelled] = (),
 ) -> Select[tuple[int]]:
     """How many documents contain every word as a prefix, counted in the engine's index
-    alone (no `search_document` or `service` rows read), optionally among `document_ids`.
-    A document per live service makes this the count of a search-only list."""
+    alone (no `search_document` or `service` rows read), optionally among `document_ids`;
+    `spelled`: each word's exact words, where known (none may be empty). A document per
+    live service makes this the count of a search-only list."""
     if dialect_name == "sqlite":
         fts = table(FTS_TABLE, column("rowid"))
-        query = (
-            select(func.count())
-            .select_from(fts)
-            .where(
-                literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
-                    literal(fts5_query(words_))
-                )
-            )
-        )
+        query = select(func.count()).select_from(fts).where(_fts5_match(words_, spelled))
         if document_ids is not None:
             query = query.where(fts.c.rowid.in_(document_ids))
         return query
-    _, condition = _matches(words_, dialect_name)
+    _, condition = _matches(words_, dialect_name, spelled)
     query = select(func.count()).select_from(SearchDocument).where(condition)
     if document_ids is not None:
         query = query.where(SearchDocument.id.in_(document_ids))  # type: ignore[union-attr]

@@ -31,7 +31,7 @@ from api.search import (
     WEIGHT_TERM,
     substring_position,
 )
-from api.search_counts import documents
+from api.search_counts import AFTER_ANY, documents
 from models import SearchDocument, SearchPosting
 from models.search_posting import PLACE_NAME, PLACE_OTHER_NAMES
 
@@ -39,8 +39,6 @@ from models.search_posting import PLACE_NAME, PLACE_OTHER_NAMES
 MOST_WORDS = 8
 # Walk at most about this many documents in name order for the description-only part.
 MOST_WALKED = 25_000
-# Above any character a word can hold: a prefix's words are [word, word + this).
-_AFTER_ANY = "\U0010ffff"
 
 # Retired services whose rows linger (retired behind the API's back): usually none. Named
 # one by one, not as a subquery, so PostgreSQL's planner still expects most documents to
@@ -60,9 +58,7 @@ def posted_words(session: Session, word: str) -> list[str]:
     column = SearchPosting.word
     after = column >= word
     while len(found) <= MOST_WORDS:
-        following = session.scalar(
-            select(func.min(column)).where(after, column < word + _AFTER_ANY)
-        )
+        following = session.scalar(select(func.min(column)).where(after, column < word + AFTER_ANY))
         if following is None:
             break
         found.append(following)

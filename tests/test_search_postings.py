@@ -17,6 +17,7 @@ from sqlmodel import Session
 from write_helpers import HIGH_RISK_VICTIMS, Env, make_env, new_record, run_cli
 
 import api.queries.services
+import api.search_counts
 import api.search_postings
 import api.search_several_words
 from api import migrate
@@ -29,6 +30,7 @@ from api.queries.services import (
     page_service_keys,
 )
 from api.search import rebuild_search_index
+from api.search_counts import words_starting
 from api.search_postings import lingering, one_word_page, then_unposted
 from api.search_several_words import several_words_page
 from benchmarks.synthetic import Generator, _bulk_load, _vocabulary
@@ -240,6 +242,25 @@ def test_a_several_word_search_falls_back_when_its_lists_are_too_long_to_read(
             is None
         )
         assert _pages(session, "stalking support", 50) == expected
+
+
+def test_several_words_are_counted_from_the_words_their_prefixes_start(
+    directory: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a query word is spelled out as the kept prefixes it starts (a superset of
+    the documents' words), unless there are more than 32; the counts of every
+    several-word query equal ranking every match either way (the test above)."""
+    with Session(directory) as session:
+        spelled = words_starting(session, "support")
+        assert spelled is not None and "support" in spelled and "supports" in spelled
+        assert all(word.startswith("support") for word in spelled)
+        assert words_starting(session, "s") is None, "more than 32 words start with s"
+        assert words_starting(session, "xyzzy") == []
+        assert count_services(session, ServiceFilters(search="harassment xyzzy")) == 0
+        monkeypatch.setattr(api.search_counts, "MOST_SPELLED", 0)
+        for query in ("stalking support", "sta sup", "court support"):
+            expected = _ranked(session, query)
+            assert count_services(session, ServiceFilters(search=query)) == len(expected)
 
 
 def _all_postings(session: Session) -> list[tuple[object, ...]]:

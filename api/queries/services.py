@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from api.queries.service_export import Key, raw_key
 from api.search import count_matches, query_words, ranked_matches
-from api.search_counts import services_starting
+from api.search_counts import services_starting, words_starting
 from api.search_postings import lingering, one_word_page
 from api.search_several_words import several_words_page
 from models import Contact, SearchDocument, Service, ServiceAtLocation, ServiceFiling
@@ -212,15 +212,20 @@ def _retired_ids() -> Select[tuple[uuid.UUID]]:
 
 def _count_searched(session: Session, words: list[str]) -> int:
     """A search-only count: one word's kept ready (api/search_counts.py), more words'
-    counted in the engine's index alone; less the documents of retired services among
-    them. Retiring a service deletes its document, so
-    that second set is empty unless a row was retired before that rule (or behind the
-    API's back); it is found from the retired_at index, so it stays cheap either way."""
+    counted in the engine's index alone (on SQLite, asked for the exact words each query
+    word starts: `words_starting`); less the documents of retired services among them.
+    Retiring a service deletes its document, so that second set is empty unless a row was
+    retired before that rule (or behind the API's back); it is found from the retired_at
+    index, so it stays cheap either way."""
     dialect = session.get_bind().dialect.name
+    several = len(words) > 1 and dialect == "sqlite"
+    spelled = [words_starting(session, word) for word in words] if several else []
+    if [] in spelled:
+        return 0  # a word that starts no word of any document
     if len(words) == 1:  # kept ready (api/search_counts.py)
         total = services_starting(session, words[0])
     else:
-        total = session.scalar(count_matches(words, dialect)) or 0
+        total = session.scalar(count_matches(words, dialect, spelled=spelled)) or 0
     stale = list(
         session.scalars(
             select(SearchDocument.id).where(
@@ -229,7 +234,7 @@ def _count_searched(session: Session, words: list[str]) -> int:
         )
     )
     if stale:
-        total -= session.scalar(count_matches(words, dialect, stale)) or 0
+        total -= session.scalar(count_matches(words, dialect, stale, spelled)) or 0
     return total
 
 

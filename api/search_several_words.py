@@ -37,12 +37,13 @@ from models import SearchDocument
 # each round after it twice as many, and none more than MOST_READ.
 FIRST_READ = 100
 MOST_READ = 4096
-# Reading a seen service costs about three times ranking a match (its document is found
-# by id, not in index order), and the rounds before the last add at most as much again:
-# so no round reads more than a tenth as many services as match, and a page found late (a
-# rare pair's best matches deep in both lists) costs at most about 1.6 times ranking
-# every match. Below 2,000 matches for two words, ranking them all is the way.
-READ_SHARE = 10
+# Reading a seen service costs about three to five times ranking a match (its document
+# is found by id, not in index order, in a query of its own), and the rounds before the
+# last add at most as much again: so no round reads more than a twentieth as many
+# services as match, and a page found late (a rare pair's best matches deep in both
+# lists) costs at most about 1.5 times ranking every match. Below 4,000 matches for two
+# words, ranking them all is the way.
+READ_SHARE = 20
 
 
 def _seen(session: Session, words: list[str], keys: list[Key]) -> list[tuple[Key, int | None]]:

@@ -72,13 +72,17 @@ def _pages(session: Session, word: str, per_page: int) -> list[object]:
     return listed
 
 
+def _assert_counted_and_paged_as_ranked(session: Session, queries: list[str]) -> None:
+    for query in queries:
+        expected = _ranked(session, query)
+        assert count_services(session, ServiceFilters(search=query)) == len(expected), query
+        for per_page in PAGE_SIZES:
+            assert _pages(session, query, per_page) == expected, (query, per_page)
+
+
 def test_every_page_of_a_one_word_search_is_the_ranked_list(directory: Engine) -> None:
     with Session(directory) as session:
-        for word in QUERIES:
-            expected = _ranked(session, word)
-            assert count_services(session, ServiceFilters(search=word)) == len(expected), word
-            for per_page in PAGE_SIZES:
-                assert _pages(session, word, per_page) == expected, (word, per_page)
+        _assert_counted_and_paged_as_ranked(session, QUERIES)
         assert len(_ranked(session, "stalking")) > 300, "the synthetic services match"
 
 
@@ -177,11 +181,7 @@ def test_every_page_of_a_several_word_search_is_the_ranked_list(
     directory: Engine, read_eagerly: list[bool]
 ) -> None:
     with Session(directory) as session:
-        for query in SEVERAL_WORDS:
-            expected = _ranked(session, query)
-            assert count_services(session, ServiceFilters(search=query)) == len(expected), query
-            for per_page in PAGE_SIZES:
-                assert _pages(session, query, per_page) == expected, (query, per_page)
+        _assert_counted_and_paged_as_ranked(session, SEVERAL_WORDS)
         assert len(_ranked(session, "stalking support")) > 100, "the synthetic services match"
     assert read_eagerly.count(True) > 100, "most pages were found from the lists"
 

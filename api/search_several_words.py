@@ -34,7 +34,7 @@ from api.search_postings import (
 from models import SearchDocument
 
 # The first round reads this many of each word's list (at least twice the page's end),
-# each round after it twice as many, and none more than MOST_READ.
+# each round after it at least twice as many, and none more than MOST_READ.
 FIRST_READ = 100
 MOST_READ = 4096
 # Reading a seen service costs about three to five times ranking a match (its document

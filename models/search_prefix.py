@@ -7,14 +7,19 @@ that prefix among the prefixes of their words. The empty prefix, which every doc
 has, counts the documents. Rows change only with the search documents
 (api/search_counts.py, called by `index_service` and `rebuild_search_index`); a prefix no
 service has any more has no row.
+
+Prefixes are compared byte by byte, as posted words are (`WORD`), so the words a query word
+starts are one index range whatever the database's collation (api/search_counts.py
+`words_starting`).
 """
 
-from sqlalchemy import String
 from sqlmodel import Field, SQLModel
+
+from models.search_posting import WORD
 
 
 class SearchPrefix(SQLModel, table=True):
     __tablename__ = "search_prefix"
 
-    prefix: str = Field(primary_key=True, sa_type=String(64))  # type: ignore[call-overload]
+    prefix: str = Field(primary_key=True, sa_type=WORD)  # type: ignore[call-overload]
     services: int

@@ -94,6 +94,32 @@ def test_migrated_schema_matches_the_models(empty_database_url: str, engine_for:
     command.check(migrate.alembic_config(empty_database_url))
 
 
+def test_migrated_columns_have_the_models_collations(
+    empty_database_url: str, engine_for: Engine
+) -> None:
+    """Alembic does not compare collations, so this does: a column compared byte by byte
+    in the models (search words and prefixes, on PostgreSQL) is so in the database, or a
+    prefix's words would not be one index range under another collation."""
+    migrate.upgrade(empty_database_url)
+    dialect = engine_for.dialect
+    modelled = {
+        (table.name, column.name): collation
+        for table in SQLModel.metadata.tables.values()
+        for column in table.columns
+        if (collation := getattr(column.type.dialect_impl(dialect), "collation", None))
+    }
+    if dialect.name == "postgresql":
+        assert modelled[("search_prefix", "prefix")] == "C"
+    with engine_for.connect() as conn:
+        inspector = inspect(conn)
+        migrated = {
+            (table, column["name"]): getattr(column["type"], "collation", None)
+            for table in {table for table, _ in modelled}
+            for column in inspector.get_columns(table)
+        }
+    assert {key: migrated[key] for key in modelled} == modelled
+
+
 def test_downgrade_base_removes_every_table(empty_database_url: str, engine_for: Engine) -> None:
     migrate.upgrade(empty_database_url)
     migrate.downgrade(empty_database_url, "base")

@@ -247,7 +247,7 @@ def test_a_several_word_search_falls_back_when_its_lists_are_too_long_to_read(
 def test_several_words_are_counted_from_the_words_their_prefixes_start(
     directory: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On SQLite a query word is spelled out as the kept prefixes it starts (a superset of
+    """A query word is spelled out as the kept prefixes it starts (a superset of
     the documents' words), unless there are more than 32; the counts of every
     several-word query equal ranking every match either way (the test above)."""
     with Session(directory) as session:

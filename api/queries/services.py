@@ -212,14 +212,13 @@ def _retired_ids() -> Select[tuple[uuid.UUID]]:
 
 def _count_searched(session: Session, words: list[str]) -> int:
     """A search-only count: one word's kept ready (api/search_counts.py), more words'
-    counted in the engine's index alone (on SQLite, asked for the exact words each query
-    word starts: `words_starting`); less the documents of retired services among them.
+    counted in the engine's index alone, asked for the exact words each query word starts
+    (`words_starting`); less the documents of retired services among them.
     Retiring a service deletes its document, so that second set is empty unless a row was
     retired before that rule (or behind the API's back); it is found from the retired_at
     index, so it stays cheap either way."""
     dialect = session.get_bind().dialect.name
-    several = len(words) > 1 and dialect == "sqlite"
-    spelled = [words_starting(session, word) for word in words] if several else []
+    spelled = [words_starting(session, word) for word in words] if len(words) > 1 else []
     if [] in spelled:
         return 0  # a word that starts no word of any document
     if len(words) == 1:  # kept ready (api/search_counts.py)

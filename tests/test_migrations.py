@@ -100,16 +100,17 @@ def test_migrated_columns_have_the_models_collations(
     """Alembic does not compare collations, so this does: a column compared byte by byte
     in the models (search words and prefixes, on PostgreSQL) is so in the database, or a
     prefix's words would not be one index range under another collation."""
-    migrate.upgrade(empty_database_url)
     dialect = engine_for.dialect
+    if dialect.name != "postgresql":
+        pytest.skip("SQLite compares text byte by byte: the models name no collation there")
+    migrate.upgrade(empty_database_url)
     modelled = {
         (table.name, column.name): collation
         for table in SQLModel.metadata.tables.values()
         for column in table.columns
         if (collation := getattr(column.type.dialect_impl(dialect), "collation", None))
     }
-    if dialect.name == "postgresql":
-        assert modelled[("search_prefix", "prefix")] == "C"
+    assert modelled[("search_prefix", "prefix")] == "C"
     with engine_for.connect() as conn:
         inspector = inspect(conn)
         migrated = {
